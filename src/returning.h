@@ -1,0 +1,174 @@
+/*-------------------------------------------------------------------------
+ *
+ * returning.h
+ *	  Shared declarations of the returning extension: the cached description
+ *	  of an attached table, client keys and order positions, per-client
+ *	  locks, and the entry points of the lead and order rules.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RETURNING_H
+#define RETURNING_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/relcache.h"
+
+/* Kinds of attached table, as stored in returning_crm.attachment.kind */
+typedef enum AttachKind
+{
+	ATTACH_LEADS,
+	ATTACH_ORDERS,
+	ATTACH_CONTACTS,
+	ATTACH_COMPANIES
+} AttachKind;
+
+/* The states written to <prefix>returning_state */
+typedef enum ReturningState
+{
+	STATE_NONE = -1,
+	STATE_NEW = 0,
+	STATE_REPEAT,
+	STATE_REPEATED_INQUIRY
+} ReturningState;
+
+/* A client is a company or, without one, a contact */
+typedef enum ClientKind
+{
+	CLIENT_NONE = 0,
+	CLIENT_COMPANY = 'o',
+	CLIENT_CONTACT = 'c'
+} ClientKind;
+
+/* A mapped column: its number in the table and its type */
+typedef struct MappedColumn
+{
+	AttrNumber	attnum;			/* InvalidAttrNumber when not mapped */
+	Oid			typid;
+	Oid			collation;
+	char	   *name;			/* quoted identifier, ready for SQL */
+} MappedColumn;
+
+/* A list of status or stage values, compared with the column's text form */
+typedef struct ValueList
+{
+	int			count;
+	char	  **values;
+} ValueList;
+
+/*
+ * Everything a trigger needs to know about one attached table, loaded once
+ * per backend from returning_crm.attachment and kept until the table or the
+ * attachment changes (relcache invalidation).
+ */
+typedef struct AttachedTable
+{
+	Oid			relid;
+	bool		valid;
+	AttachKind	kind;
+	char	   *workspace;
+	int32		workspace_key;	/* hash of the workspace, for lock tags */
+	char	   *qualified_name; /* "schema"."table" */
+
+	MappedColumn id;
+	MappedColumn contact;
+	MappedColumn company;
+	MappedColumn status;		/* lead status or order stage */
+	MappedColumn lead;			/* orders: link to the workspace's leads */
+	MappedColumn ordered_by;	/* orders: position, before the id */
+	MappedColumn tenant;
+	MappedColumn state;			/* <prefix>returning_state */
+
+	ValueList	success;		/* leads: success; orders: won */
+	ValueList	failure;		/* leads: failure; orders: lost */
+
+	FmgrInfo	status_out;		/* output function of the status column */
+	FmgrInfo	tenant_out;		/* output function of the tenant column */
+	FmgrInfo	position_cmp;	/* btree comparison of ordered_by */
+
+	/* orders: the workspace's leads table, or InvalidOid */
+	Oid			leads_relid;
+	char	   *leads_name;
+	MappedColumn leads_id;
+	MappedColumn leads_tenant;
+	MappedColumn leads_state;
+
+	/* leads: the workspace's orders table that links to leads, or InvalidOid */
+	Oid			orders_relid;
+
+	/* Prepared statements, made on first use and kept for the backend */
+	SPIPlanPtr	probe_plan[2];	/* first won and last order: company, contact */
+	SPIPlanPtr	probe_self_plan[2]; /* the same, leaving out one order id */
+	SPIPlanPtr	lead_state_plan;
+	SPIPlanPtr	recompute_plan[2];	/* recompute clients: company, contact */
+	SPIPlanPtr	lead_recompute_plan;	/* orders of changed leads */
+	SPIPlanPtr	orders_recompute_plan;	/* leads: orders of changed leads */
+} AttachedTable;
+
+/* A client key: kind, id and the tenant's text form (or NULL) */
+typedef struct ClientKey
+{
+	ClientKind	kind;
+	int64		id;
+	char	   *tenant;
+} ClientKey;
+
+/* A position of an order among its client's orders: (ordered_by, id) */
+typedef struct Position
+{
+	Datum		value;
+	bool		isnull;
+	int64		id;
+} Position;
+
+/* returning.c */
+extern const char *state_name(ReturningState state);
+extern ReturningState state_from_name(const char *name);
+extern Datum state_datum(ReturningState state);
+extern bool returning_in_recompute(Oid relid);
+extern void returning_begin_recompute(Oid relid, Oid *saved);
+extern void returning_end_recompute(Oid saved);
+extern void check_trigger_call(FunctionCallInfo fcinfo, const char *funcname,
+							   bool row_level, bool before);
+
+/* config.c */
+extern AttachedTable *get_attached_table(Oid relid, AttachKind expected);
+extern AttachedTable *find_attached_table(const char *workspace, AttachKind kind);
+extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);
+extern bool value_in_list(const ValueList *list, const char *value);
+extern bool status_in_list(AttachedTable *at, Datum value, bool isnull,
+						   const ValueList *list);
+extern int64 column_int64(const MappedColumn *col, HeapTuple tuple,
+						  TupleDesc tupdesc, bool *isnull);
+extern char *column_tenant(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc);
+extern void append_tenant_param(StringInfo buf, AttachedTable *at,
+								const char *alias, int param);
+
+/* positions.c */
+extern ClientKey client_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc);
+extern bool client_equal(const ClientKey *a, const ClientKey *b);
+extern Position position_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc);
+extern int	position_cmp(AttachedTable *at, const Position *a, const Position *b);
+extern Position position_copy(AttachedTable *at, const Position *pos);
+extern void append_client_condition(StringInfo buf, AttachedTable *at,
+									const char *alias, ClientKind kind);
+extern void append_client_key_exprs(StringInfo buf, AttachedTable *at,
+									const char *alias);
+
+/* locks.c */
+extern void lock_client(AttachedTable *at, const ClientKey *client);
+extern void lock_lead(AttachedTable *at, int64 lead_id, const char *tenant);
+
+/* leads.c */
+extern void leads_recompute_orders(AttachedTable *orders, Datum lead_ids,
+								   Datum tenants);
+
+/* orders.c */
+extern uint64 orders_recompute_all(AttachedTable *at);
+
+#endif							/* RETURNING_H */
