@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Bench a: one INSERT ... SELECT of 1M orders (half from leads, ~30% won,
+# ~60k clients, positions mostly increasing with 3% out of order) into
+#   plain     an identical table without the extension's triggers (same
+#             columns, primary key and the app's indexes on contact_id,
+#             company_id and lead_id): the baseline, ratio 1.00;
+#   attached  the same table attached with returning_crm.attach_orders;
+#   plpgsql   the same rules as hand-written PL/pgSQL triggers
+#             (plpgsql_reference.sql);
+# and a COPY of the same rows into the plain and into the attached table.
+# The variants run alternately, BENCH_ROUNDS times each; the best run of
+# each is reported. Afterwards the states of the attached and the PL/pgSQL
+# tables are compared with each other and with a set-based evaluation of
+# the rules.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. test/bench/lib.sh
+
+db=bench_insert
+n_orders=$(scaled 1000000 1000)
+n_leads=$(scaled 600000 600)
+cols="id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id, created_at"
+fresh_db $db
+
+# Source rows: the demo generator at bench size, in crm.deal and crm.lead
+t0=$(now_s)
+bench_psql -d $db -f test/demo/schema.sql
+bench_psql -d $db -v n_orders="$n_orders" -v n_leads="$n_leads" -f test/demo/data.sql
+echo "   source data: $(bench_psql -At -d $db -c "
+	select format('%s orders, %s leads, %s clients, %s%% from leads, %s%% won, %s%% out of order',
+		count(*), (select count(*) from crm.lead),
+		count(distinct case when coalesce(company_id, 0) <> 0 then -company_id else nullif(contact_id, 0) end),
+		round(100.0 * count(lead_id) / count(*), 1),
+		round(100.0 * count(*) filter (where stage = 'won') / count(*), 1),
+		round(100.0 * count(*) filter (where out_of_order) / count(*), 1))
+	from (select *, created_at < max(created_at) over (order by id rows between unbounded preceding and 1 preceding) as out_of_order
+		from crm.deal) d") (generated in $(fmt_ms "$(elapsed_ms "$t0")"))"
+
+# Targets. bench.deal is attached; bench.deal_plain and bench.ref_deal copy
+# its columns (state and generated columns included), with only the app's
+# indexes; the PL/pgSQL reference adds the indexes its queries need.
+bench_psql -d $db <<-SQL
+	create extension "returning";
+	select returning_crm.attach_leads('crm.lead');
+
+	create schema bench;
+	create table bench.deal (like crm.deal including defaults including constraints);
+	alter table bench.deal add primary key (id);
+	create index on bench.deal (contact_id);
+	create index on bench.deal (company_id);
+	create index on bench.deal (lead_id);
+	select returning_crm.attach_orders('bench.deal', lead_column => 'lead_id', ordered_by => 'created_at',
+		pipeline_column => 'pipeline_id', amount_column => 'amount');
+
+	create table bench.deal_plain (like bench.deal including defaults including constraints including generated);
+	alter table bench.deal_plain add primary key (id);
+	create index on bench.deal_plain (contact_id);
+	create index on bench.deal_plain (company_id);
+	create index on bench.deal_plain (lead_id);
+
+	create table bench.ref_deal (like bench.deal_plain including defaults including constraints including generated);
+	alter table bench.ref_deal add primary key (id);
+	create index on bench.ref_deal (contact_id);
+	create index on bench.ref_deal (company_id);
+	create index on bench.ref_deal (lead_id);
+
+	create table bench.ref_lead (like crm.lead including defaults including constraints including generated);
+	alter table bench.ref_lead add primary key (id);
+	create index on bench.ref_lead (contact_id);
+	create index on bench.ref_lead (company_id);
+	\i test/bench/plpgsql_reference.sql
+	insert into bench.ref_lead (id, title, status, contact_id, company_id, email, phone, created_at)
+		select id, title, status, contact_id, company_id, email, phone, created_at from crm.lead order by id;
+
+	copy (select $cols from crm.deal order by id) to '$BENCH_TMP/deal.copy';
+	vacuum analyze;
+SQL
+echo "   extension indexes on bench.deal: $(bench_psql -At -d $db -c "
+	select coalesce(string_agg(pg_get_indexdef(indexrelid), '; '), 'none')
+	from pg_index where indrelid = 'bench.deal'::regclass
+		and indexrelid::regclass::text not like 'bench.deal_%_idx' and not indisprimary" | sed 's/CREATE INDEX //g')"
+
+# Planner statistics: an application table that receives a bulk load
+# usually has statistics already. Load every target once with triggers
+# skipped (session_replication_role = replica) and ANALYZE it, so that the
+# plans of the trigger queries, made on their first calls, see realistic
+# column statistics instead of those of an empty table. TRUNCATE keeps them.
+bench_psql -d $db <<-SQL
+	set session_replication_role = replica;
+	insert into bench.deal ($cols) select $cols from crm.deal;
+	insert into bench.deal_plain ($cols) select $cols from crm.deal;
+	insert into bench.ref_deal ($cols) select $cols from crm.deal;
+	reset session_replication_role;
+	analyze bench.deal;
+	analyze bench.deal_plain;
+	analyze bench.ref_deal;
+SQL
+
+# prepare TABLE: empty it and start from a checkpoint
+prepare() {
+	bench_psql -d $db -c "truncate $1" -c "checkpoint"
+}
+
+declare -A times
+variants=(plain attached plpgsql copy_plain copy_attached)
+for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+	for v in "${variants[@]}"; do
+		case $v in
+		plain) table=bench.deal_plain sql="insert into bench.deal_plain ($cols) select $cols from crm.deal order by id" ;;
+		attached) table=bench.deal sql="insert into bench.deal ($cols) select $cols from crm.deal order by id" ;;
+		plpgsql) table=bench.ref_deal sql="insert into bench.ref_deal ($cols) select $cols from crm.deal order by id" ;;
+		copy_plain) table=bench.deal_plain sql="copy bench.deal_plain ($cols) from '$BENCH_TMP/deal.copy'" ;;
+		copy_attached) table=bench.deal sql="copy bench.deal ($cols) from '$BENCH_TMP/deal.copy'" ;;
+		esac
+		prepare $table
+		ms=$(sql_ms $db "$sql")
+		times[$v]="${times[$v]:-} $ms"
+		printf '   round %d  %-14s %10s\n' "$round" "$v" "$(fmt_ms "$ms")"
+		# Keep the result of the attached INSERT of the last round for the checks
+		if [[ $v == attached && $round -eq $BENCH_ROUNDS ]]; then
+			bench_psql -d $db -c "drop table if exists bench.check_insert" \
+				-c "create table bench.check_insert as select id, returning_state from bench.deal"
+		fi
+	done
+done
+
+# Best of the rounds; ratios to the plain INSERT
+# shellcheck disable=SC2086
+base=$(min_of ${times[plain]})
+label_plain="INSERT 1M, unattached"
+echo
+printf '   %-34s %10s %8s   %s\n' "variant (best of $BENCH_ROUNDS)" time ratio "all runs (ms)"
+for v in "${variants[@]}"; do
+	# shellcheck disable=SC2086
+	best=$(min_of ${times[$v]})
+	case $v in
+	plain) label=$label_plain ;;
+	attached) label="INSERT 1M, attached" ;;
+	plpgsql) label="INSERT 1M, PL/pgSQL triggers" ;;
+	copy_plain) label="COPY 1M, unattached" ;;
+	copy_attached) label="COPY 1M, attached" ;;
+	esac
+	[[ $n_orders -ne 1000000 ]] && label=${label/1M/$n_orders}
+	printf '   %-34s %10s %8s  %s\n' "$label" "$(fmt_ms "$best")" "$(ratio "$best" "$base")x" "${times[$v]}"
+	summary "a bulk load" "$label" "$(fmt_ms "$best")" "$(ratio "$best" "$base")x" "vs unattached INSERT"
+done
+# shellcheck disable=SC2086
+summary "a bulk load" "COPY attached / COPY unattached" "-" \
+	"$(ratio "$(min_of ${times[copy_attached]})" "$(min_of ${times[copy_plain]})")x"
+
+# Correctness: the rules evaluated set-based on the source rows, against the
+# attached INSERT (check_insert), the attached COPY (bench.deal) and the
+# PL/pgSQL triggers (bench.ref_deal). Lead states: attached crm.lead and
+# bench.ref_lead against the insert rule (no lead was updated).
+echo
+bench_psql -d $db <<-'SQL'
+	create temp table expected as
+	select d.id,
+		case
+			when d.client_kind is null then 'new'
+			when coalesce(bool_or(d.stage = 'won') over w, false) then 'repeat'
+			when coalesce(l.company_id, 0) <> 0 or coalesce(l.contact_id, 0) <> 0 then 'repeated_inquiry'
+			else 'new'
+		end as state
+	from (
+		select *,
+			case when coalesce(company_id, 0) <> 0 then 'company'
+				when coalesce(contact_id, 0) <> 0 then 'contact' end as client_kind,
+			case when coalesce(company_id, 0) <> 0 then company_id
+				when coalesce(contact_id, 0) <> 0 then contact_id end as client_id
+		from crm.deal
+	) d
+	left join crm.lead l on l.id = d.lead_id
+	window w as (partition by d.client_kind, d.client_id order by d.created_at, d.id
+		rows between unbounded preceding and 1 preceding);
+	create unique index on expected (id);
+
+	\echo '   correctness (rows whose state differs; all must be 0):'
+	select format('     %-40s %s', what, n)
+	from (
+		select 1, 'attached INSERT vs rules', count(*) from expected e left join bench.check_insert c using (id)
+			where c.returning_state is distinct from e.state
+		union all
+		select 2, 'attached COPY vs rules', count(*) from expected e left join bench.deal c using (id)
+			where c.returning_state is distinct from e.state
+		union all
+		select 3, 'PL/pgSQL INSERT vs rules', count(*) from expected e left join bench.ref_deal c using (id)
+			where c.returning_state is distinct from e.state
+		union all
+		select 4, 'attached INSERT vs PL/pgSQL', count(*) from bench.check_insert c full join bench.ref_deal r using (id)
+			where c.returning_state is distinct from r.returning_state
+		union all
+		select 5, 'attached leads vs lead rule', count(*) from crm.lead l
+			where l.returning_state is distinct from
+				case when coalesce(l.company_id, 0) <> 0 or coalesce(l.contact_id, 0) <> 0 then 'repeat' else 'new' end
+		union all
+		select 6, 'PL/pgSQL leads vs attached leads', count(*) from crm.lead l full join bench.ref_lead r using (id)
+			where l.returning_state is distinct from r.returning_state
+	) s(ord, what, n)
+	order by ord \g (format=unaligned tuples_only=on)
+
+	\echo '   states of the attached INSERT:'
+	select format('     %-18s %8s', coalesce(returning_state, 'NULL'), count(*))
+	from bench.check_insert group by returning_state order by 1 \g (format=unaligned tuples_only=on)
+
+	-- The first mismatching rows, for a reproduction
+	select count(*) > 0 as any_mismatch from expected e
+		left join bench.check_insert c using (id) left join bench.ref_deal r using (id)
+		where c.returning_state is distinct from e.state or r.returning_state is distinct from e.state \gset
+	\if :any_mismatch
+	select 'mismatch' as what, e.id, e.state as expected, c.returning_state as attached, r.returning_state as plpgsql
+	from expected e
+	left join bench.check_insert c using (id)
+	left join bench.ref_deal r using (id)
+	where c.returning_state is distinct from e.state or r.returning_state is distinct from e.state
+	order by e.id
+	limit 5;
+	\endif
+SQL
+mismatches=$(bench_psql -At -d $db -c "
+	select count(*) from bench.check_insert c full join bench.ref_deal r using (id)
+	where c.returning_state is distinct from r.returning_state")
+summary "a bulk load" "state mismatches attached vs PL/pgSQL" "$mismatches" "-" "must be 0"
+bench_psql -d postgres -c "drop database $db"
+rm -f "$BENCH_TMP/deal.copy"
