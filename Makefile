@@ -10,6 +10,9 @@ OBJS = \
 	src/positions.o \
 	src/leads.o \
 	src/orders.o \
+	src/statements.o \
+	src/attach.o \
+	src/email.o \
 	src/normalize.o \
 	src/phone_shim.o
 
@@ -23,7 +26,7 @@ SHLIB_LINK = -lphonenumber -lstdc++
 
 # Bitcode for JIT inlining would need a matching clang; these functions gain
 # nothing from it.
-with_llvm = no
+override with_llvm = no
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)

@@ -22,6 +22,7 @@
 /* Kinds of attached table, as stored in returning_crm.attachment.kind */
 typedef enum AttachKind
 {
+	ATTACH_ANY = -1,
 	ATTACH_LEADS,
 	ATTACH_ORDERS,
 	ATTACH_CONTACTS,
@@ -51,6 +52,8 @@ typedef struct MappedColumn
 	AttrNumber	attnum;			/* InvalidAttrNumber when not mapped */
 	Oid			typid;
 	Oid			collation;
+	int16		typlen;
+	bool		typbyval;
 	char	   *name;			/* quoted identifier, ready for SQL */
 } MappedColumn;
 
@@ -133,6 +136,8 @@ extern Datum state_datum(ReturningState state);
 extern bool returning_in_recompute(Oid relid);
 extern void returning_begin_recompute(Oid relid, Oid *saved);
 extern void returning_end_recompute(Oid saved);
+extern uint64 execute_recompute(Oid relid, SPIPlanPtr plan, const char *sql,
+								Datum *args, const char *nulls);
 extern void check_trigger_call(FunctionCallInfo fcinfo, const char *funcname,
 							   bool row_level, bool before);
 
@@ -164,11 +169,11 @@ extern void append_client_key_exprs(StringInfo buf, AttachedTable *at,
 extern void lock_client(AttachedTable *at, const ClientKey *client);
 extern void lock_lead(AttachedTable *at, int64 lead_id, const char *tenant);
 
-/* leads.c */
-extern void leads_recompute_orders(AttachedTable *orders, Datum lead_ids,
-								   Datum tenants);
-
 /* orders.c */
 extern uint64 orders_recompute_all(AttachedTable *at);
+extern uint64 orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants);
+
+/* leads.c */
+extern uint64 leads_recompute_all(AttachedTable *at);
 
 #endif							/* RETURNING_H */

@@ -1,0 +1,450 @@
+/*-------------------------------------------------------------------------
+ *
+ * config.c
+ *	  The per-backend cache of attached tables.
+ *
+ * A trigger finds the description of its table here by relation OID.  The
+ * description is read once from returning_crm.attachment, with the mapped
+ * columns resolved to attribute numbers and types, and kept until a relcache
+ * invalidation names the table (any ALTER TABLE, and every attach or detach
+ * in its workspace).  Descriptions that were replaced stay allocated until
+ * the end of the transaction, so that a trigger further up the stack never
+ * sees its description freed under it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "returning.h"
+
+void		config_init(void);
+
+typedef struct CacheEntry
+{
+	Oid			relid;			/* hash key */
+	AttachedTable *table;
+} CacheEntry;
+
+static HTAB *attached_cache = NULL;
+static MemoryContext config_context = NULL;
+
+/* Contexts of descriptions replaced during this transaction */
+static List *retired_contexts = NIL;
+
+static const char *const kind_names[] = {"leads", "orders", "contacts", "companies"};
+
+static void
+invalidate_callback(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	CacheEntry *entry;
+
+	if (attached_cache == NULL)
+		return;
+
+	hash_seq_init(&status, attached_cache);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (relid == InvalidOid || entry->relid == relid ||
+			(entry->table && (entry->table->leads_relid == relid ||
+							  entry->table->orders_relid == relid)))
+		{
+			if (entry->table)
+				entry->table->valid = false;
+		}
+	}
+}
+
+static void
+config_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT &&
+		event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+
+	foreach(lc, retired_contexts)
+		MemoryContextDelete((MemoryContext) lfirst(lc));
+	list_free(retired_contexts);
+	retired_contexts = NIL;
+}
+
+void
+config_init(void)
+{
+	HASHCTL		ctl;
+
+	config_context = AllocSetContextCreate(CacheMemoryContext,
+										   "returning attached tables",
+										   ALLOCSET_SMALL_SIZES);
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(CacheEntry);
+	ctl.hcxt = config_context;
+	attached_cache = hash_create("returning attached tables", 16, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	CacheRegisterRelcacheCallback(invalidate_callback, (Datum) 0);
+	RegisterXactCallback(config_xact_callback, NULL);
+}
+
+/*
+ * Prepare a statement and keep it for the life of the backend.
+ */
+SPIPlanPtr
+keep_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+static void
+resolve_column(MappedColumn *col, Oid relid, HeapTuple cfg, TupleDesc desc,
+			   const char *field)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(cfg, desc, SPI_fnumber(desc, field), &isnull);
+	char	   *name;
+	int32		typmod;
+
+	col->attnum = InvalidAttrNumber;
+	col->typid = InvalidOid;
+	col->collation = InvalidOid;
+	col->name = NULL;
+	if (isnull)
+		return;
+
+	name = NameStr(*DatumGetName(value));
+	col->attnum = get_attnum(relid, name);
+	if (col->attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of attached table \"%s\" does not exist",
+						name, get_rel_name(relid)),
+				 errhint("Detach and attach the table again after renaming or dropping a mapped column.")));
+	get_atttypetypmodcoll(relid, col->attnum, &col->typid, &typmod,
+						  &col->collation);
+	get_typlenbyval(col->typid, &col->typlen, &col->typbyval);
+	col->name = pstrdup(quote_identifier(name));
+}
+
+static void
+load_values(ValueList *list, HeapTuple cfg, TupleDesc desc, const char *field)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(cfg, desc, SPI_fnumber(desc, field), &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	list->count = 0;
+	list->values = NULL;
+	if (isnull)
+		return;
+	deconstruct_array(DatumGetArrayTypeP(value), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	list->values = palloc(sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			list->values[list->count++] = TextDatumGetCString(elems[i]);
+}
+
+static char *
+qualified_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+static const char *const config_query =
+"SELECT a.kind, a.workspace, a.id_column, a.contact_column, a.company_column,"
+"       a.status_column, a.success_values, a.failure_values, a.lead_column,"
+"       a.ordered_by, a.tenant_column,"
+"       (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name AS state_column"
+"  FROM returning_crm.attachment a"
+" WHERE a.relid OPERATOR(pg_catalog.=) $1";
+
+static const char *const partner_query =
+"SELECT a.relid::pg_catalog.oid AS relid, a.id_column, a.tenant_column,"
+"       (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name AS state_column,"
+"       a.lead_column"
+"  FROM returning_crm.attachment a"
+" WHERE a.workspace OPERATOR(pg_catalog.=) $1 AND a.kind OPERATOR(pg_catalog.=) $2";
+
+/*
+ * Read one row of returning_crm.attachment; the caller is connected to SPI.
+ * Returns NULL when the table is not attached.
+ */
+static AttachedTable *
+load_attached_table(Oid relid)
+{
+	static SPIPlanPtr config_plan = NULL;
+	static SPIPlanPtr partner_plan = NULL;
+	Oid			argtypes[2] = {OIDOID, TEXTOID};
+	Datum		args[2];
+	MemoryContext cxt;
+	MemoryContext old;
+	AttachedTable *at;
+	HeapTuple	cfg;
+	TupleDesc	desc;
+	char	   *kind;
+	TypeCacheEntry *typentry;
+	bool		isvarlena;
+	Oid			outfunc;
+
+	if (config_plan == NULL)
+		config_plan = keep_plan(config_query, 1, argtypes);
+	if (partner_plan == NULL)
+	{
+		argtypes[0] = TEXTOID;
+		partner_plan = keep_plan(partner_query, 2, argtypes);
+	}
+
+	args[0] = ObjectIdGetDatum(relid);
+	if (SPI_execute_plan(config_plan, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read returning_crm.attachment");
+	if (SPI_processed == 0)
+		return NULL;
+
+	cxt = AllocSetContextCreate(config_context, "returning attached table",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+
+	at = palloc0(sizeof(AttachedTable));
+	cfg = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+
+	at->relid = relid;
+	kind = SPI_getvalue(cfg, desc, 1);
+	for (int i = 0; i < lengthof(kind_names); i++)
+		if (strcmp(kind, kind_names[i]) == 0)
+			at->kind = (AttachKind) i;
+	at->workspace = SPI_getvalue(cfg, desc, 2);
+	at->workspace_key = (int32) hash_bytes((const unsigned char *) at->workspace,
+										   strlen(at->workspace));
+	at->qualified_name = qualified_name(relid);
+
+	resolve_column(&at->id, relid, cfg, desc, "id_column");
+	resolve_column(&at->contact, relid, cfg, desc, "contact_column");
+	resolve_column(&at->company, relid, cfg, desc, "company_column");
+	resolve_column(&at->status, relid, cfg, desc, "status_column");
+	resolve_column(&at->lead, relid, cfg, desc, "lead_column");
+	resolve_column(&at->ordered_by, relid, cfg, desc, "ordered_by");
+	resolve_column(&at->tenant, relid, cfg, desc, "tenant_column");
+	resolve_column(&at->state, relid, cfg, desc, "state_column");
+	load_values(&at->success, cfg, desc, "success_values");
+	load_values(&at->failure, cfg, desc, "failure_values");
+
+	if (at->status.attnum != InvalidAttrNumber)
+	{
+		getTypeOutputInfo(at->status.typid, &outfunc, &isvarlena);
+		fmgr_info_cxt(outfunc, &at->status_out, cxt);
+	}
+	if (at->tenant.attnum != InvalidAttrNumber)
+	{
+		getTypeOutputInfo(at->tenant.typid, &outfunc, &isvarlena);
+		fmgr_info_cxt(outfunc, &at->tenant_out, cxt);
+	}
+	if (at->ordered_by.attnum != InvalidAttrNumber)
+	{
+		typentry = lookup_type_cache(at->ordered_by.typid, TYPECACHE_CMP_PROC_FINFO);
+		if (!OidIsValid(typentry->cmp_proc_finfo.fn_oid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("could not identify a comparison function for type %s",
+							format_type_be(at->ordered_by.typid))));
+		fmgr_info_copy(&at->position_cmp, &typentry->cmp_proc_finfo, cxt);
+	}
+
+	/* The partner table of the workspace: leads for orders, orders for leads */
+	MemoryContextSwitchTo(old);
+	args[0] = CStringGetTextDatum(at->workspace);
+	if (at->kind == ATTACH_ORDERS && at->lead.attnum != InvalidAttrNumber)
+		args[1] = CStringGetTextDatum("leads");
+	else if (at->kind == ATTACH_LEADS)
+		args[1] = CStringGetTextDatum("orders");
+	else
+		args[1] = (Datum) 0;
+
+	if (args[1] != (Datum) 0)
+	{
+		if (SPI_execute_plan(partner_plan, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read returning_crm.attachment");
+		if (SPI_processed > 0)
+		{
+			HeapTuple	p = SPI_tuptable->vals[0];
+			TupleDesc	pdesc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			Oid			prelid = DatumGetObjectId(SPI_getbinval(p, pdesc, 1, &isnull));
+
+			MemoryContextSwitchTo(cxt);
+			if (at->kind == ATTACH_ORDERS)
+			{
+				at->leads_relid = prelid;
+				at->leads_name = qualified_name(prelid);
+				resolve_column(&at->leads_id, prelid, p, pdesc, "id_column");
+				resolve_column(&at->leads_tenant, prelid, p, pdesc, "tenant_column");
+				resolve_column(&at->leads_state, prelid, p, pdesc, "state_column");
+			}
+			else
+			{
+				SPI_getbinval(p, pdesc, 5, &isnull);
+				if (!isnull)
+					at->orders_relid = prelid;
+			}
+			MemoryContextSwitchTo(old);
+		}
+	}
+
+	at->valid = true;
+	return at;
+}
+
+/*
+ * The description of an attached table, or an error if the table is not
+ * attached as the expected kind.  The caller is connected to SPI.
+ */
+AttachedTable *
+get_attached_table(Oid relid, AttachKind expected)
+{
+	CacheEntry *entry;
+	bool		found;
+	AttachedTable *at;
+
+	entry = hash_search(attached_cache, &relid, HASH_ENTER, &found);
+	if (!found)
+		entry->table = NULL;
+
+	if (entry->table == NULL || !entry->table->valid)
+	{
+		if (entry->table != NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			retired_contexts = lappend(retired_contexts,
+									   GetMemoryChunkContext(entry->table));
+			MemoryContextSwitchTo(old);
+			entry->table = NULL;
+		}
+		at = load_attached_table(relid);
+		if (at == NULL)
+		{
+			hash_search(attached_cache, &relid, HASH_REMOVE, NULL);
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("table \"%s\" is not attached to returning",
+							get_rel_name(relid)),
+					 errhint("Use returning_crm.attach_%s() to attach it.",
+							 expected == ATTACH_ANY ? "*" : kind_names[expected])));
+		}
+		entry->table = at;
+	}
+
+	at = entry->table;
+	if (expected != ATTACH_ANY && at->kind != expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("table \"%s\" is attached as %s, not as %s",
+						get_rel_name(relid), kind_names[at->kind],
+						kind_names[expected])));
+	return at;
+}
+
+bool
+value_in_list(const ValueList *list, const char *value)
+{
+	for (int i = 0; i < list->count; i++)
+		if (strcmp(list->values[i], value) == 0)
+			return true;
+	return false;
+}
+
+/* Is the text form of a status or stage value in the list? */
+bool
+status_in_list(AttachedTable *at, Datum value, bool isnull, const ValueList *list)
+{
+	char	   *text;
+	bool		result;
+
+	if (isnull || list->count == 0)
+		return false;
+	text = OutputFunctionCall(&at->status_out, value);
+	result = value_in_list(list, text);
+	pfree(text);
+	return result;
+}
+
+/* An integer id column as int64 */
+int64
+column_int64(const MappedColumn *col, HeapTuple tuple, TupleDesc tupdesc,
+			 bool *isnull)
+{
+	Datum		value;
+
+	if (col->attnum == InvalidAttrNumber)
+	{
+		*isnull = true;
+		return 0;
+	}
+	value = heap_getattr(tuple, col->attnum, tupdesc, isnull);
+	if (*isnull)
+		return 0;
+	switch (col->typid)
+	{
+		case INT2OID:
+			return DatumGetInt16(value);
+		case INT4OID:
+			return DatumGetInt32(value);
+		default:
+			return DatumGetInt64(value);
+	}
+}
+
+/* The text form of the row's tenant, or NULL without a tenant column */
+char *
+column_tenant(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (at->tenant.attnum == InvalidAttrNumber)
+		return NULL;
+	value = heap_getattr(tuple, at->tenant.attnum, tupdesc, &isnull);
+	if (isnull)
+		return NULL;
+	return OutputFunctionCall(&at->tenant_out, value);
+}
+
+/*
+ * Append "AND alias.tenant = $n::type" when the table has a tenant column.
+ * The parameter is passed as text and cast to the column's type, so that the
+ * comparison can use the table's indexes.
+ */
+void
+append_tenant_param(StringInfo buf, AttachedTable *at, const char *alias, int param)
+{
+	if (at->tenant.attnum == InvalidAttrNumber)
+		return;
+	appendStringInfo(buf, " AND %s.%s OPERATOR(pg_catalog.=) $%d::%s",
+					 alias, at->tenant.name, param,
+					 format_type_be_qualified(at->tenant.typid));
+}

@@ -1,0 +1,323 @@
+/*-------------------------------------------------------------------------
+ *
+ * leads.c
+ *	  The lead rules: new or repeat.
+ *
+ * A lead is "repeat" when it has a client (a company, or without one a
+ * contact), else "new".  An UPDATE recomputes the state the same way, except
+ * that a lead whose old or new status is a success value keeps its state: a
+ * converted lead does not turn repeat because conversion bound it to the
+ * contact it created.  The state needs nothing but the row itself.
+ *
+ * Orders that came from a repeat lead are repeated inquiries, so when a
+ * lead's state changes, or a repeat lead is inserted or deleted, the orders
+ * that point to it are recomputed at the end of the statement.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+
+#include "returning.h"
+#include "statements.h"
+
+PG_FUNCTION_INFO_V1(lead_row_trigger);
+PG_FUNCTION_INFO_V1(lead_statement_trigger);
+PG_FUNCTION_INFO_V1(lead_truncate_trigger);
+
+static ReturningState
+lead_state_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+{
+	ClientKey	client = client_of(at, tuple, tupdesc);
+
+	return client.kind == CLIENT_NONE ? STATE_NEW : STATE_REPEAT;
+}
+
+static bool
+lead_is_success(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+{
+	bool		isnull;
+	Datum		status = heap_getattr(tuple, at->status.attnum, tupdesc, &isnull);
+
+	return status_in_list(at, status, isnull, &at->success);
+}
+
+static ReturningState
+stored_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+{
+	bool		isnull;
+	Datum		value = heap_getattr(tuple, at->state.attnum, tupdesc, &isnull);
+
+	return isnull ? STATE_NONE : state_from_name(TextDatumGetCString(value));
+}
+
+/* Remember a lead whose orders must be recomputed, locking it first */
+static void
+lead_changed(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
+			 TupleDesc tupdesc)
+{
+	bool		isnull;
+	int64		id;
+	char	   *tenant;
+
+	if (!OidIsValid(at->orders_relid))
+		return;
+	id = column_int64(&at->id, tuple, tupdesc, &isnull);
+	if (isnull)
+		return;
+	tenant = column_tenant(at, tuple, tupdesc);
+	lock_lead(at, id, tenant);
+	statement_mark_lead(frame, id, tenant);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW on an attached leads table.
+ */
+Datum
+lead_row_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	AttachedTable *at;
+	StatementFrame *frame;
+	HeapTuple	result;
+	ReturningState state = STATE_NONE;
+
+	check_trigger_call(fcinfo, "lead_row_trigger", true, true);
+	rel = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(rel);
+	result = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+
+	if (returning_in_recompute(RelationGetRelid(rel)))
+		return PointerGetDatum(result);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	at = get_attached_table(RelationGetRelid(rel), ATTACH_LEADS);
+	SPI_finish();
+	frame = statement_current(RelationGetRelid(rel));
+	if (frame == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("statement trigger of attached table \"%s\" did not run",
+						RelationGetRelationName(rel)),
+				 errhint("Do not disable single triggers of an attached table; use returning_crm.detach().")));
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		state = lead_state_of(at, result, tupdesc);
+		if (state == STATE_REPEAT)
+			lead_changed(at, frame, result, tupdesc);
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		HeapTuple	oldtuple = trigdata->tg_trigtuple;
+		ReturningState old_state = stored_state(at, oldtuple, tupdesc);
+		bool		isnull;
+
+		if (old_state != STATE_NONE &&
+			(lead_is_success(at, oldtuple, tupdesc) || lead_is_success(at, result, tupdesc)))
+			state = old_state;
+		else
+			state = lead_state_of(at, result, tupdesc);
+
+		if (state != old_state ||
+			column_int64(&at->id, oldtuple, tupdesc, &isnull) !=
+			column_int64(&at->id, result, tupdesc, &isnull) ||
+			(at->tenant.attnum != InvalidAttrNumber &&
+			 !heap_attisnull(oldtuple, at->tenant.attnum, tupdesc) &&
+			 strcmp(column_tenant(at, oldtuple, tupdesc),
+					column_tenant(at, result, tupdesc)) != 0))
+		{
+			lead_changed(at, frame, oldtuple, tupdesc);
+			lead_changed(at, frame, result, tupdesc);
+		}
+	}
+	else if (stored_state(at, result, tupdesc) == STATE_REPEAT)
+		lead_changed(at, frame, result, tupdesc);
+
+	if (state != STATE_NONE)
+	{
+		bool		isnull;
+		Datum		current = heap_getattr(result, at->state.attnum, tupdesc, &isnull);
+
+		if (isnull || strcmp(TextDatumGetCString(current), state_name(state)) != 0)
+		{
+			int			column = at->state.attnum;
+			Datum		value = state_datum(state);
+			bool		null = false;
+
+			result = heap_modify_tuple_by_cols(result, tupdesc, 1, &column, &value, &null);
+		}
+	}
+	return PointerGetDatum(result);
+}
+
+/* Recompute the orders of the leads a statement changed */
+static void
+recompute_changed_leads(AttachedTable *at, StatementFrame *frame)
+{
+	long		n = hash_get_num_entries(frame->leads);
+	Datum	   *ids = palloc(sizeof(Datum) * n);
+	Datum	   *tenants = palloc(sizeof(Datum) * n);
+	int			count;
+	AttachedTable *orders;
+	Datum		tenant_array = (Datum) 0;
+
+	statement_collect_leads(frame, ids, tenants, &count);
+	if (count == 0)
+		return;
+	orders = get_attached_table(at->orders_relid, ATTACH_ORDERS);
+	if (orders->tenant.attnum != InvalidAttrNumber)
+	{
+		for (int i = 0; i < count; i++)
+			if (tenants[i] == (Datum) 0)
+				tenants[i] = CStringGetTextDatum("");
+		tenant_array = PointerGetDatum(construct_array(tenants, count, TEXTOID, -1,
+													   false, TYPALIGN_INT));
+	}
+	orders_recompute_leads(orders,
+						   PointerGetDatum(construct_array(ids, count, INT8OID, 8,
+														   FLOAT8PASSBYVAL,
+														   TYPALIGN_DOUBLE)),
+						   tenant_array);
+}
+
+/*
+ * BEFORE and AFTER ... FOR EACH STATEMENT on an attached leads table.
+ */
+Datum
+lead_statement_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			relid;
+	StatementFrame *frame;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		check_trigger_call(fcinfo, "lead_statement_trigger", false, false);
+	relid = RelationGetRelid(trigdata->tg_relation);
+	if (returning_in_recompute(relid))
+		return PointerGetDatum(NULL);
+
+	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+	{
+		statement_begin(relid);
+		return PointerGetDatum(NULL);
+	}
+
+	frame = statement_current(relid);
+	if (frame == NULL)
+		return PointerGetDatum(NULL);
+	PG_TRY();
+	{
+		if (frame->leads != NULL)
+		{
+			AttachedTable *at;
+
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			at = get_attached_table(relid, ATTACH_LEADS);
+			if (OidIsValid(at->orders_relid))
+				recompute_changed_leads(at, frame);
+			SPI_finish();
+		}
+	}
+	PG_FINALLY();
+	{
+		statement_end(frame);
+	}
+	PG_END_TRY();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * AFTER TRUNCATE on an attached leads table: no lead is left, so no order is
+ * a repeated inquiry any more.
+ */
+Datum
+lead_truncate_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	AttachedTable *at;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired for TRUNCATE", "lead_truncate_trigger")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	at = get_attached_table(RelationGetRelid(trigdata->tg_relation), ATTACH_LEADS);
+	if (OidIsValid(at->orders_relid))
+		orders_recompute_all(get_attached_table(at->orders_relid, ATTACH_ORDERS));
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Recompute every lead of the table, set-based: attach and reclassify.
+ * A lead with a success status keeps the state it has; one that has none
+ * yet (a table being attached) is new, since its client may well be the one
+ * its conversion created.
+ */
+uint64
+leads_recompute_all(AttachedTable *at)
+{
+	StringInfoData sql;
+	StringInfoData computed;
+	StringInfoData success;
+	uint64		changed;
+
+	initStringInfo(&success);
+	appendStringInfoChar(&success, '{');
+	for (int i = 0; i < at->success.count; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&success, ',');
+		appendStringInfoChar(&success, '"');
+		for (const char *v = at->success.values[i]; *v; v++)
+		{
+			if (*v == '"' || *v == '\\')
+				appendStringInfoChar(&success, '\\');
+			appendStringInfoChar(&success, *v);
+		}
+		appendStringInfoChar(&success, '"');
+	}
+	appendStringInfoChar(&success, '}');
+
+	initStringInfo(&computed);
+	appendStringInfo(&computed,
+					 "CASE WHEN l.%s::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[])"
+					 " THEN COALESCE(l.%s, 'new') WHEN (",
+					 at->status.name, quote_literal_cstr(success.data), at->state.name);
+	if (at->company.attnum != InvalidAttrNumber)
+	{
+		append_client_condition(&computed, at, "l", CLIENT_COMPANY);
+		appendStringInfoString(&computed, " OR ");
+	}
+	if (at->contact.attnum != InvalidAttrNumber)
+		append_client_condition(&computed, at, "l", CLIENT_CONTACT);
+	else
+		appendStringInfoString(&computed, "false");
+	appendStringInfoString(&computed, ") IS TRUE THEN 'repeat' ELSE 'new' END");
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "UPDATE %s AS l SET %s = %s WHERE l.%s IS DISTINCT FROM %s",
+					 at->qualified_name, at->state.name, computed.data,
+					 at->state.name, computed.data);
+
+	changed = execute_recompute(at->relid, NULL, sql.data, NULL, NULL);
+	pfree(sql.data);
+	pfree(computed.data);
+	pfree(success.data);
+	return changed;
+}

@@ -1,0 +1,730 @@
+/*-------------------------------------------------------------------------
+ *
+ * orders.c
+ *	  The order rules: new, repeat or repeated inquiry.
+ *
+ * For an order d of client c:
+ *	 1. "repeat" if c has a won order positioned before d;
+ *	 2. else "repeated_inquiry" if d's lead is a lead of the workspace whose
+ *		state is "repeat";
+ *	 3. else "new".  An order without a client is "new".
+ *
+ * Only the first won order of a client matters for rule 1: every order
+ * after it is repeat, every order up to it is not.  So a row trigger can
+ * classify an order from two facts about its client, the first won order
+ * and the last order, which it looks up once per client and statement and
+ * then keeps current in memory while the statement's rows go by.  When a
+ * row moves the first won order of its client (a won order inserted before
+ * the others, a stage change into or out of won, a delete, a client or
+ * position change), the client is marked dirty, and the statement trigger
+ * at the end recomputes all orders of the dirty clients in one set-based
+ * UPDATE that writes only the rows whose state changes.
+ *
+ * Before it looks at a client's orders, a row trigger locks the client
+ * (locks.c), so that the facts it reads cannot change under it before the
+ * transaction ends.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "returning.h"
+#include "statements.h"
+
+PG_FUNCTION_INFO_V1(order_row_trigger);
+PG_FUNCTION_INFO_V1(order_statement_trigger);
+
+/* Append the SQL text "stage::text = ANY ('{...}')" for the won values */
+static void
+append_won_condition(StringInfo buf, AttachedTable *at, const char *alias)
+{
+	StringInfoData list;
+
+	initStringInfo(&list);
+	appendStringInfoChar(&list, '{');
+	for (int i = 0; i < at->success.count; i++)
+	{
+		const char *v = at->success.values[i];
+
+		if (i > 0)
+			appendStringInfoChar(&list, ',');
+		appendStringInfoChar(&list, '"');
+		for (; *v; v++)
+		{
+			if (*v == '"' || *v == '\\')
+				appendStringInfoChar(&list, '\\');
+			appendStringInfoChar(&list, *v);
+		}
+		appendStringInfoChar(&list, '"');
+	}
+	appendStringInfoChar(&list, '}');
+	appendStringInfo(buf, "%s.%s::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[])",
+					 alias, at->status.name, quote_literal_cstr(list.data));
+	pfree(list.data);
+}
+
+/* "alias.ordered_by, alias.id" or "alias.id": the position in SQL */
+static void
+append_position(StringInfo buf, AttachedTable *at, const char *alias, bool desc)
+{
+	if (at->ordered_by.attnum != InvalidAttrNumber)
+		appendStringInfo(buf, "%s.%s%s, ", alias, at->ordered_by.name, desc ? " DESC" : "");
+	appendStringInfo(buf, "%s.%s%s", alias, at->id.name, desc ? " DESC" : "");
+}
+
+/* Column of the client of a kind */
+static const char *
+client_column(AttachedTable *at, ClientKind kind)
+{
+	return kind == CLIENT_COMPANY ? at->company.name : at->contact.name;
+}
+
+/*
+ * The state of an order's lead as SQL: true when it is a repeat lead.
+ */
+static void
+append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
+{
+	if (!OidIsValid(at->leads_relid))
+	{
+		appendStringInfoString(buf, "false");
+		return;
+	}
+	appendStringInfo(buf,
+					 "EXISTS (SELECT FROM %s l WHERE l.%s OPERATOR(pg_catalog.=) %s.%s",
+					 at->leads_name, at->leads_id.name, alias, at->lead.name);
+	if (at->leads_tenant.attnum != InvalidAttrNumber && at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) %s.%s",
+						 at->leads_tenant.name, alias, at->tenant.name);
+	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) 'repeat')", at->leads_state.name);
+}
+
+/*
+ * Look up the first won order and the last order of a client.  With
+ * exclude_self, the order with that id is left out (an UPDATE looking at
+ * the other orders of the client).
+ */
+static void
+probe_client(AttachedTable *at, const ClientKey *client, bool exclude_self,
+			 int64 self_id, ClientEntry *entry)
+{
+	SPIPlanPtr *planp = exclude_self ? &at->probe_self_plan[client->kind == CLIENT_CONTACT]
+		: &at->probe_plan[client->kind == CLIENT_CONTACT];
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	int			col = 1;
+	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
+
+	if (*planp == NULL)
+	{
+		StringInfoData sql;
+		StringInfoData where;
+		Oid			argtypes[3] = {INT8OID, TEXTOID, INT8OID};
+
+		initStringInfo(&where);
+		append_client_condition(&where, at, "o", client->kind);
+		appendStringInfo(&where, " AND o.%s OPERATOR(pg_catalog.=) $1",
+						 client_column(at, client->kind));
+		append_tenant_param(&where, at, "o", 2);
+		if (exclude_self)
+			appendStringInfo(&where, " AND o.%s OPERATOR(pg_catalog.<>) $3", at->id.name);
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT ");
+		if (has_ob)
+			appendStringInfoString(&sql, "f.ob, ");
+		appendStringInfoString(&sql, "f.id, ");
+		if (has_ob)
+			appendStringInfoString(&sql, "z.ob, ");
+		appendStringInfoString(&sql, "z.id FROM (VALUES (1)) AS d(x)");
+
+		appendStringInfoString(&sql, " LEFT JOIN LATERAL (SELECT ");
+		if (has_ob)
+			appendStringInfo(&sql, "o.%s AS ob, ", at->ordered_by.name);
+		appendStringInfo(&sql, "o.%s::pg_catalog.int8 AS id FROM %s o WHERE %s AND ",
+						 at->id.name, at->qualified_name, where.data);
+		append_won_condition(&sql, at, "o");
+		appendStringInfoString(&sql, " ORDER BY ");
+		append_position(&sql, at, "o", false);
+		appendStringInfoString(&sql, " LIMIT 1) AS f ON true");
+
+		appendStringInfoString(&sql, " LEFT JOIN LATERAL (SELECT ");
+		if (has_ob)
+			appendStringInfo(&sql, "o.%s AS ob, ", at->ordered_by.name);
+		appendStringInfo(&sql, "o.%s::pg_catalog.int8 AS id FROM %s o WHERE %s ORDER BY ",
+						 at->id.name, at->qualified_name, where.data);
+		append_position(&sql, at, "o", true);
+		appendStringInfoString(&sql, " LIMIT 1) AS z ON true");
+
+		*planp = keep_plan(sql.data, exclude_self ? 3 : 2, argtypes);
+		pfree(sql.data);
+		pfree(where.data);
+	}
+
+	args[0] = Int64GetDatum(client->id);
+	if (client->tenant)
+		args[1] = CStringGetTextDatum(client->tenant);
+	else
+		nulls[1] = 'n';
+	args[2] = Int64GetDatum(self_id);
+
+	if (SPI_execute_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not look up the orders of a client");
+
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+
+	entry->first_won.isnull = true;
+	entry->first_won.value = (Datum) 0;
+	if (has_ob)
+		entry->first_won.value = SPI_getbinval(row, desc, col++, &entry->first_won.isnull);
+	entry->first_won.id = DatumGetInt64(SPI_getbinval(row, desc, col++, &isnull));
+	entry->has_first_won = !isnull;
+	if (entry->has_first_won)
+		entry->first_won = position_copy(at, &entry->first_won);
+
+	entry->last.isnull = true;
+	entry->last.value = (Datum) 0;
+	if (has_ob)
+		entry->last.value = SPI_getbinval(row, desc, col++, &entry->last.isnull);
+	entry->last.id = DatumGetInt64(SPI_getbinval(row, desc, col++, &isnull));
+	entry->has_last = !isnull;
+	if (entry->has_last)
+		entry->last = position_copy(at, &entry->last);
+}
+
+/* Is the order's lead a repeat lead?  Locks the lead first. */
+static bool
+lead_is_repeat(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
+			   const char *tenant)
+{
+	bool		isnull;
+	int64		lead_id;
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
+	bool		result;
+
+	if (!OidIsValid(at->leads_relid))
+		return false;
+	lead_id = column_int64(&at->lead, tuple, tupdesc, &isnull);
+	if (isnull)
+		return false;
+
+	lock_lead(at, lead_id, tenant);
+
+	if (at->lead_state_plan == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[2] = {INT8OID, TEXTOID};
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql,
+						 "SELECT l.%s OPERATOR(pg_catalog.=) 'repeat' FROM %s l"
+						 " WHERE l.%s OPERATOR(pg_catalog.=) $1",
+						 at->leads_state.name, at->leads_name, at->leads_id.name);
+		if (at->leads_tenant.attnum != InvalidAttrNumber)
+			appendStringInfo(&sql, " AND l.%s OPERATOR(pg_catalog.=) $2::%s",
+							 at->leads_tenant.name,
+							 format_type_be_qualified(at->leads_tenant.typid));
+		at->lead_state_plan = keep_plan(sql.data, 2, argtypes);
+		pfree(sql.data);
+	}
+
+	args[0] = Int64GetDatum(lead_id);
+	if (tenant)
+		args[1] = CStringGetTextDatum(tenant);
+	else
+		nulls[1] = 'n';
+	if (SPI_execute_plan(at->lead_state_plan, args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the state of a lead");
+	if (SPI_processed == 0)
+		return false;
+	result = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										1, &isnull));
+	return !isnull && result;
+}
+
+static bool
+order_is_won(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+{
+	bool		isnull;
+	Datum		stage = heap_getattr(tuple, at->status.attnum, tupdesc, &isnull);
+
+	return status_in_list(at, stage, isnull, &at->success);
+}
+
+/*
+ * Classify an order from what is known of its client's first won order.
+ */
+static ReturningState
+classify(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
+		 const ClientKey *client, const Position *pos,
+		 bool has_first_won, const Position *first_won)
+{
+	if (client->kind == CLIENT_NONE)
+		return STATE_NEW;
+	if (has_first_won && position_cmp(at, first_won, pos) < 0)
+		return STATE_REPEAT;
+	if (lead_is_repeat(at, tuple, tupdesc, client->tenant))
+		return STATE_REPEATED_INQUIRY;
+	return STATE_NEW;
+}
+
+/* Replace a position kept in the frame, freeing the old copy */
+static void
+keep_position(AttachedTable *at, StatementFrame *frame, Position *slot,
+			  const Position *pos)
+{
+	MemoryContext old = MemoryContextSwitchTo(frame->context);
+
+	if (!slot->isnull && !at->ordered_by.typbyval)
+		pfree(DatumGetPointer(slot->value));
+	*slot = position_copy(at, pos);
+	MemoryContextSwitchTo(old);
+}
+
+static ReturningState
+order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
+			   TupleDesc tupdesc)
+{
+	ClientKey	client = client_of(at, tuple, tupdesc);
+	Position	pos;
+	ClientEntry *entry;
+	bool		found;
+	ReturningState state;
+
+	if (client.kind == CLIENT_NONE)
+		return STATE_NEW;
+
+	pos = position_of(at, tuple, tupdesc);
+	entry = statement_client(frame, &client, &found);
+	if (!found)
+	{
+		MemoryContext old;
+
+		lock_client(at, &client);
+		old = MemoryContextSwitchTo(frame->context);
+		probe_client(at, &client, false, 0, entry);
+		MemoryContextSwitchTo(old);
+	}
+
+	state = classify(at, tuple, tupdesc, &client, &pos,
+					 entry->has_first_won, &entry->first_won);
+
+	/* A won order before the first one moves the first won order */
+	if (order_is_won(at, tuple, tupdesc) &&
+		(!entry->has_first_won || position_cmp(at, &pos, &entry->first_won) < 0))
+	{
+		/* Orders between the new and the old first won order turn repeat */
+		if (entry->has_last && position_cmp(at, &entry->last, &pos) > 0)
+			statement_mark_dirty(frame, &client);
+		keep_position(at, frame, &entry->first_won, &pos);
+		entry->has_first_won = true;
+	}
+	if (!entry->has_last || position_cmp(at, &pos, &entry->last) > 0)
+	{
+		keep_position(at, frame, &entry->last, &pos);
+		entry->has_last = true;
+	}
+	return state;
+}
+
+static ReturningState
+order_updated(AttachedTable *at, StatementFrame *frame, HeapTuple oldtuple,
+			  HeapTuple newtuple, TupleDesc tupdesc, bool *keep_old)
+{
+	ClientKey	old_client = client_of(at, oldtuple, tupdesc);
+	ClientKey	new_client = client_of(at, newtuple, tupdesc);
+	Position	old_pos = position_of(at, oldtuple, tupdesc);
+	Position	new_pos = position_of(at, newtuple, tupdesc);
+	bool		old_won = order_is_won(at, oldtuple, tupdesc);
+	bool		new_won = order_is_won(at, newtuple, tupdesc);
+	bool		old_lead_null;
+	bool		new_lead_null;
+	int64		old_lead = column_int64(&at->lead, oldtuple, tupdesc, &old_lead_null);
+	int64		new_lead = column_int64(&at->lead, newtuple, tupdesc, &new_lead_null);
+	bool		moved;
+	ClientEntry probe;
+
+	moved = !client_equal(&old_client, &new_client) ||
+		position_cmp(at, &old_pos, &new_pos) != 0 ||
+		old_won != new_won;
+
+	*keep_old = false;
+	if (!moved && old_lead_null == new_lead_null && old_lead == new_lead)
+	{
+		*keep_old = true;
+		return STATE_NONE;
+	}
+
+	if (moved)
+	{
+		/* Lock both clients in a fixed order */
+		if (old_client.kind != CLIENT_NONE && new_client.kind != CLIENT_NONE &&
+			(old_client.kind > new_client.kind ||
+			 (old_client.kind == new_client.kind && old_client.id > new_client.id)))
+		{
+			lock_client(at, &new_client);
+			lock_client(at, &old_client);
+		}
+		else
+		{
+			lock_client(at, &old_client);
+			lock_client(at, &new_client);
+		}
+		statement_mark_dirty(frame, &old_client);
+		statement_mark_dirty(frame, &new_client);
+		statement_forget_client(frame, &old_client);
+		statement_forget_client(frame, &new_client);
+	}
+	else
+		lock_client(at, &new_client);
+
+	if (new_client.kind == CLIENT_NONE)
+		return STATE_NEW;
+
+	probe_client(at, &new_client, true, new_pos.id, &probe);
+	return classify(at, newtuple, tupdesc, &new_client, &new_pos,
+					probe.has_first_won, &probe.first_won);
+}
+
+static void
+order_deleted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
+			  TupleDesc tupdesc)
+{
+	ClientKey	client;
+
+	/* Only a won order can be the first won order of its client */
+	if (!order_is_won(at, tuple, tupdesc))
+		return;
+	client = client_of(at, tuple, tupdesc);
+	if (client.kind == CLIENT_NONE)
+		return;
+	lock_client(at, &client);
+	statement_mark_dirty(frame, &client);
+	statement_forget_client(frame, &client);
+}
+
+static HeapTuple
+set_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
+		  ReturningState state)
+{
+	bool		isnull;
+	Datum		current = heap_getattr(tuple, at->state.attnum, tupdesc, &isnull);
+	int			column = at->state.attnum;
+	Datum		value = state_datum(state);
+	bool		null = false;
+
+	if (!isnull && strcmp(TextDatumGetCString(current), state_name(state)) == 0)
+		return tuple;
+	return heap_modify_tuple_by_cols(tuple, tupdesc, 1, &column, &value, &null);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW on an attached orders table.
+ */
+Datum
+order_row_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	AttachedTable *at;
+	StatementFrame *frame;
+	HeapTuple	result;
+	ReturningState state = STATE_NONE;
+
+	check_trigger_call(fcinfo, "order_row_trigger", true, true);
+	rel = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(rel);
+
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		result = trigdata->tg_trigtuple;
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		result = trigdata->tg_newtuple;
+	else
+		result = trigdata->tg_trigtuple;
+
+	if (returning_in_recompute(RelationGetRelid(rel)))
+		return PointerGetDatum(result);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	at = get_attached_table(RelationGetRelid(rel), ATTACH_ORDERS);
+	frame = statement_current(RelationGetRelid(rel));
+	if (frame == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("statement trigger of attached table \"%s\" did not run",
+						RelationGetRelationName(rel)),
+				 errhint("Do not disable single triggers of an attached table; use returning_crm.detach().")));
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		state = order_inserted(at, frame, result, tupdesc);
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		bool		keep_old;
+
+		state = order_updated(at, frame, trigdata->tg_trigtuple, result, tupdesc,
+							  &keep_old);
+		if (keep_old)
+		{
+			bool		isnull;
+			Datum		old = heap_getattr(trigdata->tg_trigtuple, at->state.attnum,
+										   tupdesc, &isnull);
+
+			state = isnull ? STATE_NONE : state_from_name(TextDatumGetCString(old));
+			if (state == STATE_NONE)
+			{
+				/* An unclassified row: have the statement trigger do it */
+				ClientKey	client = client_of(at, result, tupdesc);
+
+				lock_client(at, &client);
+				statement_mark_dirty(frame, &client);
+				state = STATE_NEW;
+			}
+		}
+	}
+	else
+		order_deleted(at, frame, result, tupdesc);
+
+	SPI_finish();
+
+	if (state != STATE_NONE)
+		result = set_state(at, result, tupdesc, state);
+	return PointerGetDatum(result);
+}
+
+/*
+ * The statement that recomputes every order of the given clients of one
+ * kind ($1 ids, $2 tenants), or of the whole table (kind CLIENT_NONE), and
+ * writes the rows whose state differs.
+ */
+static char *
+recompute_sql(AttachedTable *at, ClientKind kind)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "UPDATE %s AS t SET %s = s.state FROM ("
+					 "SELECT o.%s AS id, ",
+					 at->qualified_name, at->state.name, at->id.name);
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(&sql, "o.%s AS tenant, ", at->tenant.name);
+	appendStringInfoString(&sql, "CASE");
+	if (kind == CLIENT_NONE)
+	{
+		/* an order without a client is new */
+		appendStringInfoString(&sql, " WHEN (");
+		if (at->company.attnum != InvalidAttrNumber)
+		{
+			append_client_condition(&sql, at, "o", CLIENT_COMPANY);
+			appendStringInfoString(&sql, " OR ");
+		}
+		if (at->contact.attnum != InvalidAttrNumber)
+			append_client_condition(&sql, at, "o", CLIENT_CONTACT);
+		else
+			appendStringInfoString(&sql, "false");
+		appendStringInfoString(&sql, ") IS NOT TRUE THEN 'new'");
+	}
+	appendStringInfoString(&sql, " WHEN pg_catalog.bool_or(");
+	append_won_condition(&sql, at, "o");
+	appendStringInfoString(&sql, ") OVER w THEN 'repeat' WHEN ");
+	append_lead_is_repeat(&sql, at, "o");
+	appendStringInfo(&sql, " THEN 'repeated_inquiry' ELSE 'new' END AS state FROM %s o",
+					 at->qualified_name);
+	if (kind != CLIENT_NONE)
+	{
+		appendStringInfoString(&sql, " WHERE ");
+		append_client_condition(&sql, at, "o", kind);
+		appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($1)",
+						 client_column(at, kind));
+		if (at->tenant.attnum != InvalidAttrNumber)
+			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($2::%s[])",
+							 at->tenant.name, format_type_be_qualified(at->tenant.typid));
+	}
+	appendStringInfoString(&sql, " WINDOW w AS (PARTITION BY ");
+	if (kind == CLIENT_NONE)
+		append_client_key_exprs(&sql, at, "o");
+	else
+	{
+		if (at->tenant.attnum != InvalidAttrNumber)
+			appendStringInfo(&sql, "o.%s, ", at->tenant.name);
+		appendStringInfo(&sql, "o.%s", client_column(at, kind));
+	}
+	appendStringInfoString(&sql, " ORDER BY ");
+	append_position(&sql, at, "o", false);
+	appendStringInfoString(&sql, " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)");
+	appendStringInfo(&sql, ") AS s WHERE t.%s OPERATOR(pg_catalog.=) s.id", at->id.name);
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) s.tenant", at->tenant.name);
+	appendStringInfo(&sql, " AND t.%s IS DISTINCT FROM s.state", at->state.name);
+	return sql.data;
+}
+
+/*
+ * Recompute every order of the dirty clients of a statement, one kind of
+ * client at a time.  The clients are locked already.
+ */
+static void
+recompute_dirty(AttachedTable *at, StatementFrame *frame)
+{
+	long		n = frame->dirty ? hash_get_num_entries(frame->dirty) : 0;
+	Datum	   *ids;
+	Datum	   *tenants;
+
+	if (n == 0)
+		return;
+	ids = palloc(sizeof(Datum) * n);
+	tenants = palloc(sizeof(Datum) * n);
+
+	for (int k = 0; k < 2; k++)
+	{
+		ClientKind	kind = k == 0 ? CLIENT_COMPANY : CLIENT_CONTACT;
+		int			count;
+		Datum		args[2];
+		char		nulls[2] = {' ', ' '};
+
+		statement_collect_dirty(frame, kind, ids, tenants, &count);
+		if (count == 0)
+			continue;
+		if (at->recompute_plan[k] == NULL)
+		{
+			Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
+			char	   *sql = recompute_sql(at, kind);
+
+			at->recompute_plan[k] = keep_plan(sql, 2, argtypes);
+			pfree(sql);
+		}
+		args[0] = PointerGetDatum(construct_array(ids, count, INT8OID, 8,
+												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		if (at->tenant.attnum != InvalidAttrNumber)
+			args[1] = PointerGetDatum(construct_array(tenants, count, TEXTOID, -1,
+													  false, TYPALIGN_INT));
+		else
+			nulls[1] = 'n';
+		execute_recompute(at->relid, at->recompute_plan[k], NULL, args, nulls);
+	}
+}
+
+/*
+ * BEFORE and AFTER ... FOR EACH STATEMENT on an attached orders table:
+ * opens the statement's frame, and at the end recomputes the dirty clients.
+ */
+Datum
+order_statement_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			relid;
+	StatementFrame *frame;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		check_trigger_call(fcinfo, "order_statement_trigger", false, false);
+	relid = RelationGetRelid(trigdata->tg_relation);
+	if (returning_in_recompute(relid))
+		return PointerGetDatum(NULL);
+
+	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+	{
+		statement_begin(relid);
+		return PointerGetDatum(NULL);
+	}
+
+	frame = statement_current(relid);
+	if (frame == NULL)
+		return PointerGetDatum(NULL);
+	PG_TRY();
+	{
+		if (frame->dirty != NULL)
+		{
+			AttachedTable *at;
+
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			at = get_attached_table(relid, ATTACH_ORDERS);
+			recompute_dirty(at, frame);
+			SPI_finish();
+		}
+	}
+	PG_FINALLY();
+	{
+		statement_end(frame);
+	}
+	PG_END_TRY();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Recompute every order of the table, set-based: attach and reclassify.
+ */
+uint64
+orders_recompute_all(AttachedTable *at)
+{
+	char	   *sql = recompute_sql(at, CLIENT_NONE);
+	uint64		changed = execute_recompute(at->relid, NULL, sql, NULL, NULL);
+
+	pfree(sql);
+	return changed;
+}
+
+/*
+ * Recompute the orders whose lead is one of the given leads ($1 ids,
+ * $2 tenants), after the leads' states changed.  Only orders that are not
+ * repeat can change: between new and repeated inquiry.
+ */
+uint64
+orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants)
+{
+	Datum		args[2] = {ids, tenants};
+	char		nulls[2] = {' ', tenants == (Datum) 0 ? 'n' : ' '};
+
+	if (at->lead_recompute_plan == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql,
+						 "UPDATE %s AS o SET %s = CASE WHEN ",
+						 at->qualified_name, at->state.name);
+		append_lead_is_repeat(&sql, at, "o");
+		appendStringInfo(&sql,
+						 " THEN 'repeated_inquiry' ELSE 'new' END"
+						 " WHERE o.%s OPERATOR(pg_catalog.=) ANY ($1)",
+						 at->lead.name);
+		if (at->tenant.attnum != InvalidAttrNumber)
+			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($2::%s[])",
+							 at->tenant.name, format_type_be_qualified(at->tenant.typid));
+		appendStringInfo(&sql, " AND o.%s IS DISTINCT FROM 'repeat' AND (",
+						 at->state.name);
+		if (at->company.attnum != InvalidAttrNumber)
+		{
+			append_client_condition(&sql, at, "o", CLIENT_COMPANY);
+			appendStringInfoString(&sql, " OR ");
+		}
+		if (at->contact.attnum != InvalidAttrNumber)
+			append_client_condition(&sql, at, "o", CLIENT_CONTACT);
+		else
+			appendStringInfoString(&sql, "false");
+		appendStringInfo(&sql, ") AND o.%s IS DISTINCT FROM CASE WHEN ", at->state.name);
+		append_lead_is_repeat(&sql, at, "o");
+		appendStringInfoString(&sql, " THEN 'repeated_inquiry' ELSE 'new' END");
+		at->lead_recompute_plan = keep_plan(sql.data, 2, argtypes);
+		pfree(sql.data);
+	}
+	return execute_recompute(at->relid, at->lead_recompute_plan, NULL, args, nulls);
+}

@@ -1,0 +1,167 @@
+/*-------------------------------------------------------------------------
+ *
+ * positions.c
+ *	  Who an order or lead belongs to, and where an order stands among its
+ *	  client's orders.
+ *
+ * The client of a row is its company when the company column is set (not
+ * NULL, not 0), otherwise its contact when set, otherwise none.  A company
+ * client and a contact client are different clients even when the contact
+ * works for that company.  Orders of one client are ordered by
+ * (ordered_by, id), NULL ordered_by last, exactly like
+ * ORDER BY ordered_by, id; ties never depend on physical order.
+ *
+ * The same definitions appear here twice: in C, for the row triggers, and
+ * as SQL text, for the set-based statements.  Both are written next to each
+ * other so that they stay the same.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/datum.h"
+
+#include "returning.h"
+
+ClientKey
+client_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+{
+	ClientKey	key;
+	bool		isnull;
+	int64		id;
+
+	key.kind = CLIENT_NONE;
+	key.id = 0;
+	key.tenant = NULL;
+
+	id = column_int64(&at->company, tuple, tupdesc, &isnull);
+	if (!isnull && id != 0)
+	{
+		key.kind = CLIENT_COMPANY;
+		key.id = id;
+	}
+	else
+	{
+		id = column_int64(&at->contact, tuple, tupdesc, &isnull);
+		if (!isnull && id != 0)
+		{
+			key.kind = CLIENT_CONTACT;
+			key.id = id;
+		}
+	}
+	if (key.kind != CLIENT_NONE)
+		key.tenant = column_tenant(at, tuple, tupdesc);
+	return key;
+}
+
+bool
+client_equal(const ClientKey *a, const ClientKey *b)
+{
+	if (a->kind != b->kind || a->id != b->id)
+		return false;
+	if (a->tenant == NULL || b->tenant == NULL)
+		return a->tenant == b->tenant;
+	return strcmp(a->tenant, b->tenant) == 0;
+}
+
+Position
+position_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+{
+	Position	pos;
+	bool		isnull;
+
+	pos.value = (Datum) 0;
+	pos.isnull = true;
+	if (at->ordered_by.attnum != InvalidAttrNumber)
+		pos.value = heap_getattr(tuple, at->ordered_by.attnum, tupdesc, &pos.isnull);
+	pos.id = column_int64(&at->id, tuple, tupdesc, &isnull);
+	return pos;
+}
+
+/* Compare two positions: NULL ordered_by sorts after every value */
+int
+position_cmp(AttachedTable *at, const Position *a, const Position *b)
+{
+	if (at->ordered_by.attnum != InvalidAttrNumber)
+	{
+		if (a->isnull != b->isnull)
+			return a->isnull ? 1 : -1;
+		if (!a->isnull)
+		{
+			int32		c = DatumGetInt32(FunctionCall2Coll(&at->position_cmp,
+															at->ordered_by.collation,
+															a->value, b->value));
+
+			if (c != 0)
+				return c;
+		}
+	}
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* A copy of a position in the current memory context */
+Position
+position_copy(AttachedTable *at, const Position *pos)
+{
+	Position	copy = *pos;
+
+	if (!pos->isnull && !at->ordered_by.typbyval)
+		copy.value = datumCopy(pos->value, false, at->ordered_by.typlen);
+	return copy;
+}
+
+/*
+ * SQL for "the row's client is of this kind", with the column names of the
+ * table.  attach creates its partial indexes with the same predicates, so
+ * that the planner can use them for these statements.
+ */
+void
+append_client_condition(StringInfo buf, AttachedTable *at, const char *alias,
+						ClientKind kind)
+{
+	if (kind == CLIENT_COMPANY)
+		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.<>) 0", alias, at->company.name);
+	else if (at->company.attnum == InvalidAttrNumber)
+		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.<>) 0", alias, at->contact.name);
+	else
+		appendStringInfo(buf,
+						 "(%s.%s IS NULL OR %s.%s OPERATOR(pg_catalog.=) 0)"
+						 " AND %s.%s OPERATOR(pg_catalog.<>) 0",
+						 alias, at->company.name, alias, at->company.name,
+						 alias, at->contact.name);
+}
+
+/*
+ * SQL expressions that identify the client of a row: the tenant (when the
+ * table has one), the kind ('o' company, 'c' contact, NULL none) and the id.
+ */
+void
+append_client_key_exprs(StringInfo buf, AttachedTable *at, const char *alias)
+{
+	StringInfoData company;
+	StringInfoData contact;
+
+	initStringInfo(&company);
+	initStringInfo(&contact);
+	if (at->company.attnum != InvalidAttrNumber)
+		append_client_condition(&company, at, alias, CLIENT_COMPANY);
+	else
+		appendStringInfoString(&company, "false");
+	if (at->contact.attnum != InvalidAttrNumber)
+		append_client_condition(&contact, at, alias, CLIENT_CONTACT);
+	else
+		appendStringInfoString(&contact, "false");
+
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(buf, "%s.%s, ", alias, at->tenant.name);
+	appendStringInfo(buf,
+					 "CASE WHEN %s THEN 'o' WHEN %s THEN 'c' END, "
+					 "CASE WHEN %s THEN %s.%s::pg_catalog.int8 WHEN %s THEN %s.%s::pg_catalog.int8 END",
+					 company.data, contact.data,
+					 company.data, alias,
+					 at->company.attnum != InvalidAttrNumber ? at->company.name : "NULL",
+					 contact.data, alias,
+					 at->contact.attnum != InvalidAttrNumber ? at->contact.name : "NULL");
+	pfree(company.data);
+	pfree(contact.data);
+}

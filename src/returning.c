@@ -1,0 +1,148 @@
+/*-------------------------------------------------------------------------
+ *
+ * returning.c
+ *	  Module entry point and the small pieces every rule file shares: the
+ *	  names of the states, the guard that keeps the extension's own
+ *	  recomputing UPDATEs from re-entering its triggers, and the check of
+ *	  how a trigger function was called.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/trigger.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "returning.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Extension-owned relcache callback and transaction callbacks */
+extern void config_init(void);
+extern void statements_init(void);
+
+static const char *const state_names[] = {"new", "repeat", "repeated_inquiry"};
+static Datum state_datums[3];
+
+/* The table whose states the extension is rewriting right now, if any */
+static Oid	recompute_relid = InvalidOid;
+
+void
+_PG_init(void)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	for (int i = 0; i < 3; i++)
+		state_datums[i] = CStringGetTextDatum(state_names[i]);
+	MemoryContextSwitchTo(old);
+
+	config_init();
+	statements_init();
+}
+
+const char *
+state_name(ReturningState state)
+{
+	Assert(state >= STATE_NEW && state <= STATE_REPEATED_INQUIRY);
+	return state_names[state];
+}
+
+ReturningState
+state_from_name(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(name, state_names[i]) == 0)
+			return (ReturningState) i;
+	return STATE_NONE;
+}
+
+Datum
+state_datum(ReturningState state)
+{
+	Assert(state >= STATE_NEW && state <= STATE_REPEATED_INQUIRY);
+	return state_datums[state];
+}
+
+/*
+ * While the extension rewrites states of a table with a set-based UPDATE,
+ * its own triggers on that table let the rows pass unchanged.
+ */
+bool
+returning_in_recompute(Oid relid)
+{
+	return OidIsValid(recompute_relid) && recompute_relid == relid;
+}
+
+void
+returning_begin_recompute(Oid relid, Oid *saved)
+{
+	*saved = recompute_relid;
+	recompute_relid = relid;
+}
+
+void
+returning_end_recompute(Oid saved)
+{
+	recompute_relid = saved;
+}
+
+/*
+ * Run a statement that rewrites states of a table (a kept plan, or SQL text
+ * run once), with the table's own triggers letting its rows pass.  Returns
+ * the number of rows written.
+ */
+uint64
+execute_recompute(Oid relid, SPIPlanPtr plan, const char *sql, Datum *args,
+				  const char *nulls)
+{
+	Oid			saved;
+	volatile int rc = 0;
+
+	returning_begin_recompute(relid, &saved);
+	PG_TRY();
+	{
+		if (plan != NULL)
+			rc = SPI_execute_plan(plan, args, nulls, false, 0);
+		else
+			rc = SPI_execute(sql, false, 0);
+	}
+	PG_FINALLY();
+	{
+		returning_end_recompute(saved);
+	}
+	PG_END_TRY();
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not recompute the states of \"%s\": %s",
+			 get_rel_name(relid), SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Complain unless the function was called by the trigger manager, at the
+ * level and time it was written for.
+ */
+void
+check_trigger_call(FunctionCallInfo fcinfo, const char *funcname,
+				   bool row_level, bool before)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						funcname),
+				 errhint("It is installed on attached tables by the returning_crm.attach_* functions.")));
+
+	if ((TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) != 0) != row_level ||
+		(TRIGGER_FIRED_BEFORE(trigdata->tg_event) != 0) != before)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired %s %s", funcname,
+						before ? "BEFORE" : "AFTER",
+						row_level ? "FOR EACH ROW" : "FOR EACH STATEMENT")));
+}

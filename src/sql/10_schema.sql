@@ -1,0 +1,48 @@
+-- returning: the extension's own configuration.
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION ""returning""" to load this file. \quit
+
+-- One row per attached table.  Kept by pg_dump (pg_extension_config_dump),
+-- readable by everyone, written only through the attach and detach
+-- functions.
+CREATE TABLE returning_crm.attachment (
+	relid			regclass PRIMARY KEY,
+	workspace		text NOT NULL,
+	kind			text NOT NULL CHECK (kind IN ('leads', 'orders', 'contacts', 'companies')),
+	id_column		name NOT NULL,
+	contact_column	name,
+	company_column	name,
+	status_column	name,
+	success_values	text[],
+	failure_values	text[],
+	lead_column		name,
+	ordered_by		name,
+	pipeline_column	name,
+	amount_column	name,
+	new_status		text,
+	match_on_insert	boolean NOT NULL DEFAULT false,
+	name_column		name,
+	title_column	name,
+	email_columns	name[] NOT NULL DEFAULT '{}',
+	phone_columns	name[] NOT NULL DEFAULT '{}',
+	tenant_column	name,
+	column_prefix	text NOT NULL DEFAULT '',
+	attached_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	UNIQUE (workspace, kind)
+);
+
+COMMENT ON TABLE returning_crm.attachment IS
+	'Tables attached to the returning extension, one row each, with the mapping of their columns. Written by the attach_* and detach functions.';
+COMMENT ON COLUMN returning_crm.attachment.status_column IS
+	'The status column of a leads table, or the stage column of an orders table.';
+COMMENT ON COLUMN returning_crm.attachment.success_values IS
+	'Closed-success statuses of leads, or won stages of orders.';
+COMMENT ON COLUMN returning_crm.attachment.failure_values IS
+	'Closed-failure statuses of leads, or lost stages of orders.';
+COMMENT ON COLUMN returning_crm.attachment.new_status IS
+	'The status (leads) or stage (orders) of rows that inquiry routing inserts.';
+
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.attachment', '');
+
+REVOKE ALL ON returning_crm.attachment FROM PUBLIC;
+GRANT SELECT ON returning_crm.attachment TO PUBLIC;

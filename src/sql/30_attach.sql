@@ -1,0 +1,520 @@
+-- Attaching to an application's tables: validation, added columns, indexes,
+-- triggers, and the first set-based classification.
+
+CREATE FUNCTION returning_crm._check_owner(regclass) RETURNS void
+	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_check_owner';
+CREATE FUNCTION returning_crm._classify(regclass) RETURNS bigint
+	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_classify';
+CREATE FUNCTION returning_crm._invalidate(regclass) RETURNS void
+	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_invalidate';
+REVOKE ALL ON FUNCTION returning_crm._check_owner(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION returning_crm._classify(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION returning_crm._invalidate(regclass) FROM PUBLIC;
+
+-- The triggers: row triggers classify, statement triggers bracket each
+-- statement and recompute what its rows changed.
+CREATE FUNCTION returning_crm.order_row_trigger() RETURNS trigger
+	LANGUAGE C AS 'MODULE_PATHNAME', 'order_row_trigger';
+CREATE FUNCTION returning_crm.order_statement_trigger() RETURNS trigger
+	LANGUAGE C AS 'MODULE_PATHNAME', 'order_statement_trigger';
+CREATE FUNCTION returning_crm.lead_row_trigger() RETURNS trigger
+	LANGUAGE C AS 'MODULE_PATHNAME', 'lead_row_trigger';
+CREATE FUNCTION returning_crm.lead_statement_trigger() RETURNS trigger
+	LANGUAGE C AS 'MODULE_PATHNAME', 'lead_statement_trigger';
+CREATE FUNCTION returning_crm.lead_truncate_trigger() RETURNS trigger
+	LANGUAGE C AS 'MODULE_PATHNAME', 'lead_truncate_trigger';
+
+COMMENT ON FUNCTION returning_crm.order_row_trigger() IS
+	'Classifies each inserted or updated order of an attached orders table.';
+COMMENT ON FUNCTION returning_crm.order_statement_trigger() IS
+	'Recomputes the orders of the clients whose history a statement changed.';
+COMMENT ON FUNCTION returning_crm.lead_row_trigger() IS
+	'Classifies each inserted or updated lead of an attached leads table.';
+COMMENT ON FUNCTION returning_crm.lead_statement_trigger() IS
+	'Recomputes the orders of the leads whose state a statement changed.';
+COMMENT ON FUNCTION returning_crm.lead_truncate_trigger() IS
+	'Recomputes the orders of a workspace after its leads table is truncated.';
+
+-- The type of a mapped column, or an error naming the parameter that gave it.
+-- allowed: the accepted base types, or NULL for any type.
+CREATE FUNCTION returning_crm._column_type(rel regclass, col name, parameter text,
+										   allowed regtype[] DEFAULT NULL)
+RETURNS regtype
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	typ regtype;
+BEGIN
+	IF col IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END
+	  INTO typ
+	  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+	 WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+	IF typ IS NULL THEN
+		RAISE EXCEPTION 'column "%" of table % does not exist', col, rel
+			USING ERRCODE = 'undefined_column',
+				  DETAIL = format('It was given as %s.', parameter);
+	END IF;
+	IF allowed IS NOT NULL AND NOT typ = ANY (allowed) THEN
+		RAISE EXCEPTION 'column "%" of table % has type %, which cannot be used as %',
+			col, rel, typ, parameter
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = format('Use a column of type %s.',
+								array_to_string(allowed::text[], ', ', '')),
+				  DETAIL = format('The %s must be of one of the accepted types.', parameter);
+	END IF;
+	RETURN typ;
+END
+$$;
+
+-- The comments of the added columns; attach also recognises its own columns
+-- by them when a table is attached again after detach.
+CREATE FUNCTION returning_crm._column_comment(kind text, col text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE kind || '.' || col
+		WHEN 'orders.returning_state' THEN
+			'Repeat-business state of the order, kept by the returning extension: new, repeat or repeated_inquiry.'
+		WHEN 'orders.is_new' THEN
+			'True when the order is new: its client has no won order before it and it did not come from a repeat lead.'
+		WHEN 'orders.is_repeat' THEN
+			'True when the order is a repeat order: its client has a won order positioned before it.'
+		WHEN 'orders.is_repeated_inquiry' THEN
+			'True when the order is a repeated inquiry: it came from a repeat lead of a client that has no won order before it.'
+		WHEN 'leads.returning_state' THEN
+			'Repeat-business state of the lead, kept by the returning extension: new or repeat.'
+		WHEN 'leads.is_repeat' THEN
+			'True when the lead is a repeat lead: it was bound to an existing contact or company.'
+	END
+$$;
+
+-- Add the state column and the generated booleans, or recognise them from an
+-- earlier attachment; a column of that name that is not ours is an error.
+CREATE FUNCTION returning_crm._add_columns(rel regclass, kind text, prefix text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	state_col text := prefix || 'returning_state';
+	flags text[] := CASE kind WHEN 'orders' THEN '{new,repeat,repeated_inquiry}'::text[]
+							  ELSE '{repeat}'::text[] END;
+	f text;
+	col text;
+	comment text;
+	existing text;
+	adds text[] := '{}';
+BEGIN
+	FOREACH col IN ARRAY ARRAY['returning_state'] || array(SELECT 'is_' || x FROM unnest(flags) x) LOOP
+		comment := returning_crm._column_comment(kind, col);
+		IF length(prefix || col) > 63 THEN
+			RAISE EXCEPTION 'column name "%" is too long', prefix || col
+				USING ERRCODE = 'name_too_long',
+					  HINT = 'Use a shorter column_prefix.';
+		END IF;
+		SELECT coalesce(col_description(rel, a.attnum), '') INTO existing
+		  FROM pg_attribute a
+		 WHERE a.attrelid = rel AND a.attname = prefix || col AND a.attnum > 0
+		   AND NOT a.attisdropped;
+		IF FOUND THEN
+			IF existing = comment THEN
+				CONTINUE;		-- ours, from an earlier attachment
+			END IF;
+			RAISE EXCEPTION 'column "%" of table % already exists', prefix || col, rel
+				USING ERRCODE = 'duplicate_column',
+					  HINT = 'Pass a column_prefix so that the added columns get other names.';
+		END IF;
+		IF col = 'returning_state' THEN
+			adds := adds || format('ADD COLUMN %I text', prefix || col);
+		ELSE
+			adds := adds || format('ADD COLUMN %I boolean GENERATED ALWAYS AS (%I = %L) STORED',
+								   prefix || col, state_col, substr(col, 4));
+		END IF;
+	END LOOP;
+
+	IF cardinality(adds) > 0 THEN
+		EXECUTE format('ALTER TABLE %s %s', rel, array_to_string(adds, ', '));
+	END IF;
+	FOREACH col IN ARRAY ARRAY['returning_state'] || array(SELECT 'is_' || x FROM unnest(flags) x) LOOP
+		EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, prefix || col,
+					   returning_crm._column_comment(kind, col));
+	END LOOP;
+END
+$$;
+
+-- Does an index of the table start with these columns?
+CREATE FUNCTION returning_crm._has_index_on(rel regclass, cols name[])
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT EXISTS (
+		SELECT FROM pg_index i
+		 WHERE i.indrelid = rel AND i.indisvalid AND i.indpred IS NULL
+		   AND (SELECT array_agg(a.attname ORDER BY k.n)
+				  FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+				  JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = k.attnum
+				 WHERE k.n <= cardinality(cols)) = cols)
+$$;
+
+-- The indexes the rules need and the partial indexes that make the rarer
+-- states cheap to pick out.
+CREATE FUNCTION returning_crm._create_indexes(a returning_crm.attachment)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	base text := left((SELECT relname FROM pg_class WHERE oid = a.relid), 36)
+				 || '_' || a.column_prefix || 'returning';
+	t text := CASE WHEN a.tenant_column IS NULL THEN '' ELSE format('%I, ', a.tenant_column) END;
+	pos text := CASE WHEN a.ordered_by IS NULL THEN format('%I', a.id_column)
+					 ELSE format('%I, %I', a.ordered_by, a.id_column) END;
+	company_cond text := format('%I <> 0', a.company_column);
+	contact_cond text := CASE WHEN a.company_column IS NULL THEN format('%I <> 0', a.contact_column)
+						 ELSE format('(%I IS NULL OR %I = 0) AND %I <> 0', a.company_column,
+									 a.company_column, a.contact_column) END;
+	won_cond text := format('%I::text = ANY (%L::text[])', a.status_column, a.success_values);
+BEGIN
+	IF a.kind = 'orders' THEN
+		IF a.company_column IS NOT NULL THEN
+			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
+						   left(base || '_company', 63), a.relid, t, a.company_column, pos, company_cond);
+			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s',
+						   left(base || '_won_company', 63), a.relid, t, a.company_column, pos,
+						   company_cond, won_cond);
+		END IF;
+		IF a.contact_column IS NOT NULL THEN
+			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
+						   left(base || '_contact', 63), a.relid, t, a.contact_column, pos, contact_cond);
+			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s',
+						   left(base || '_won_contact', 63), a.relid, t, a.contact_column, pos,
+						   contact_cond, won_cond);
+		END IF;
+		IF a.lead_column IS NOT NULL AND NOT returning_crm._has_index_on(a.relid, ARRAY[a.lead_column])
+		   AND NOT (a.tenant_column IS NOT NULL AND
+					returning_crm._has_index_on(a.relid, ARRAY[a.tenant_column, a.lead_column])) THEN
+			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%I)',
+						   left(base || '_lead', 63), a.relid, a.lead_column);
+		END IF;
+		EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s) WHERE %I',
+					   left(base || '_repeated_inquiry', 63), a.relid, pos,
+					   a.column_prefix || 'is_repeated_inquiry');
+		EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s) WHERE %I',
+					   left(base || '_new', 63), a.relid, pos, a.column_prefix || 'is_new');
+	ELSIF a.kind = 'leads' THEN
+		EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%I) WHERE %I',
+					   left(base || '_repeat', 63), a.relid, a.id_column,
+					   a.column_prefix || 'is_repeat');
+	END IF;
+END
+$$;
+
+-- The shared body of attach_leads and attach_orders.
+CREATE FUNCTION returning_crm._attach(a returning_crm.attachment)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ints regtype[] := '{smallint,integer,bigint}';
+	id_num int2;
+	tenant_num int2;
+	classified bigint;
+	fn text := CASE a.kind WHEN 'orders' THEN 'order' ELSE 'lead' END;
+BEGIN
+	IF a.relid IS NULL THEN
+		RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM returning_crm._check_owner(a.relid);
+	IF (SELECT relkind FROM pg_class WHERE oid = a.relid) <> 'r' THEN
+		RAISE EXCEPTION '% is not a table', a.relid
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = 'Only ordinary tables can be attached; partitioned tables, views and foreign tables cannot.';
+	END IF;
+	IF a.workspace IS NULL OR a.workspace = '' THEN
+		RAISE EXCEPTION 'workspace must not be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	a.column_prefix := coalesce(a.column_prefix, '');
+	a.match_on_insert := coalesce(a.match_on_insert, false);
+	a.email_columns := coalesce(a.email_columns, '{}');
+	a.phone_columns := coalesce(a.phone_columns, '{}');
+
+	-- Lock the table first, so that nothing changes it between the checks
+	-- and the classification.
+	EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', a.relid);
+
+	IF EXISTS (SELECT FROM returning_crm.attachment x WHERE x.relid = a.relid) THEN
+		RAISE EXCEPTION 'table % is already attached', a.relid
+			USING ERRCODE = 'duplicate_object',
+				  HINT = 'Use returning_crm.detach() first to attach it with another mapping.';
+	END IF;
+	IF EXISTS (SELECT FROM returning_crm.attachment x
+				WHERE x.workspace = a.workspace AND x.kind = a.kind) THEN
+		RAISE EXCEPTION 'workspace "%" already has a % table', a.workspace, a.kind
+			USING ERRCODE = 'duplicate_object',
+				  DETAIL = format('It is %s.', (SELECT x.relid FROM returning_crm.attachment x
+												 WHERE x.workspace = a.workspace AND x.kind = a.kind)),
+				  HINT = 'Attach the table to another workspace.';
+	END IF;
+
+	-- The mapped columns and their types
+	PERFORM returning_crm._column_type(a.relid, a.id_column, 'id_column', ints);
+	PERFORM returning_crm._column_type(a.relid, a.contact_column, 'contact_column', ints);
+	PERFORM returning_crm._column_type(a.relid, a.company_column, 'company_column', ints);
+	IF a.contact_column IS NULL AND a.company_column IS NULL THEN
+		RAISE EXCEPTION 'a client column is required'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give contact_column, company_column or both.';
+	END IF;
+	PERFORM returning_crm._column_type(a.relid, a.status_column,
+		CASE a.kind WHEN 'orders' THEN 'stage_column' ELSE 'status_column' END);
+	IF a.status_column IS NULL THEN
+		RAISE EXCEPTION '% must not be NULL',
+			CASE a.kind WHEN 'orders' THEN 'stage_column' ELSE 'status_column' END
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	a.success_values := coalesce(a.success_values, '{}');
+	a.failure_values := coalesce(a.failure_values, '{}');
+	IF array_position(a.success_values, NULL) IS NOT NULL
+	   OR array_position(a.failure_values, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'status and stage value lists must not contain NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF a.success_values && a.failure_values THEN
+		RAISE EXCEPTION 'a value cannot be both %',
+			CASE a.kind WHEN 'orders' THEN 'won and lost' ELSE 'success and failure' END
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('Both lists contain %s.',
+								  array_to_string(array(SELECT unnest(a.success_values)
+														INTERSECT SELECT unnest(a.failure_values)), ', '));
+	END IF;
+	PERFORM returning_crm._column_type(a.relid, a.lead_column, 'lead_column', ints);
+	PERFORM returning_crm._column_type(a.relid, a.pipeline_column, 'pipeline_column');
+	PERFORM returning_crm._column_type(a.relid, a.amount_column, 'amount_column');
+	PERFORM returning_crm._column_type(a.relid, a.name_column, 'name_column',
+									   '{text,character varying}');
+	PERFORM returning_crm._column_type(a.relid, a.title_column, 'title_column',
+									   '{text,character varying}');
+	PERFORM returning_crm._column_type(a.relid, c, 'email_columns',
+									   '{text,character varying,text[],character varying[]}')
+	   FROM unnest(a.email_columns) c;
+	PERFORM returning_crm._column_type(a.relid, c, 'phone_columns',
+									   '{text,character varying,text[],character varying[]}')
+	   FROM unnest(a.phone_columns) c;
+	IF a.ordered_by IS NOT NULL AND NOT EXISTS (
+		SELECT FROM pg_opclass o
+		 WHERE o.opcmethod = (SELECT oid FROM pg_am WHERE amname = 'btree') AND o.opcdefault
+		   AND o.opcintype = returning_crm._column_type(a.relid, a.ordered_by, 'ordered_by')) THEN
+		RAISE EXCEPTION 'column "%" of table % cannot order orders', a.ordered_by, a.relid
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = 'The ordered_by column needs a type with a default btree ordering.';
+	END IF;
+	IF a.tenant_column IS NOT NULL THEN
+		PERFORM returning_crm._column_type(a.relid, a.tenant_column, 'tenant_column');
+		IF NOT (SELECT attnotnull FROM pg_attribute
+				 WHERE attrelid = a.relid AND attname = a.tenant_column) THEN
+			RAISE EXCEPTION 'tenant column "%" of table % must be NOT NULL', a.tenant_column, a.relid
+				USING ERRCODE = 'invalid_table_definition',
+					  HINT = format('ALTER TABLE %s ALTER COLUMN %I SET NOT NULL', a.relid, a.tenant_column);
+		END IF;
+	END IF;
+
+	-- Rows are told apart by their id: it must be unique
+	SELECT attnum INTO id_num FROM pg_attribute WHERE attrelid = a.relid AND attname = a.id_column;
+	SELECT attnum INTO tenant_num FROM pg_attribute WHERE attrelid = a.relid AND attname = a.tenant_column;
+	IF NOT EXISTS (
+		SELECT FROM pg_index i
+		 WHERE i.indrelid = a.relid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+		   AND ((i.indnkeyatts = 1 AND i.indkey[0] = id_num)
+				OR (tenant_num IS NOT NULL AND i.indnkeyatts = 2
+					AND ARRAY[i.indkey[0], i.indkey[1]] @> ARRAY[id_num, tenant_num]))) THEN
+		RAISE EXCEPTION 'table % has no unique index on its id column "%"', a.relid, a.id_column
+			USING ERRCODE = 'invalid_table_definition',
+				  HINT = 'Make the id column the primary key, or give another id_column.';
+	END IF;
+
+	IF a.kind = 'orders' AND a.lead_column IS NOT NULL AND NOT EXISTS (
+		SELECT FROM returning_crm.attachment x WHERE x.workspace = a.workspace AND x.kind = 'leads') THEN
+		RAISE EXCEPTION 'workspace "%" has no attached leads table', a.workspace
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('The orders table %s links to leads through "%s".', a.relid, a.lead_column),
+				  HINT = 'Attach the leads table with returning_crm.attach_leads() first.';
+	END IF;
+
+	PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix);
+
+	a.attached_at := now();
+	INSERT INTO returning_crm.attachment SELECT a.*;
+
+	classified := returning_crm._classify(a.relid);
+	PERFORM returning_crm._create_indexes(a);
+
+	EXECUTE format('CREATE TRIGGER zz_returning_row BEFORE INSERT OR UPDATE OR DELETE ON %s'
+				   ' FOR EACH ROW EXECUTE FUNCTION returning_crm.%s_row_trigger()', a.relid, fn);
+	EXECUTE format('CREATE TRIGGER zz_returning_statement_begin BEFORE INSERT OR UPDATE OR DELETE ON %s'
+				   ' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', a.relid, fn);
+	EXECUTE format('CREATE TRIGGER zz_returning_statement_end AFTER INSERT OR UPDATE OR DELETE ON %s'
+				   ' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', a.relid, fn);
+	IF a.kind = 'leads' THEN
+		EXECUTE format('CREATE TRIGGER zz_returning_truncate AFTER TRUNCATE ON %s'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.lead_truncate_trigger()', a.relid);
+	END IF;
+
+	-- Every backend reloads its description of the workspace's tables
+	PERFORM returning_crm._invalidate(x.relid)
+	   FROM returning_crm.attachment x WHERE x.workspace = a.workspace;
+	RETURN classified;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm._attach(returning_crm.attachment) FROM PUBLIC;
+
+CREATE FUNCTION returning_crm.attach_leads(
+	table_name regclass,
+	id_column name DEFAULT 'id',
+	contact_column name DEFAULT 'contact_id',
+	company_column name DEFAULT 'company_id',
+	status_column name DEFAULT 'status',
+	success_values text[] DEFAULT '{converted}',
+	failure_values text[] DEFAULT '{junk}',
+	new_status text DEFAULT 'new',
+	match_on_insert boolean DEFAULT false,
+	title_column name DEFAULT NULL,
+	email_columns name[] DEFAULT '{}',
+	phone_columns name[] DEFAULT '{}',
+	tenant_column name DEFAULT NULL,
+	column_prefix text DEFAULT '',
+	workspace text DEFAULT 'default')
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
+		jsonb_build_object(
+			'relid', table_name::oid, 'workspace', workspace, 'kind', 'leads',
+			'id_column', id_column, 'contact_column', contact_column,
+			'company_column', company_column, 'status_column', status_column,
+			'success_values', success_values, 'failure_values', failure_values,
+			'new_status', new_status, 'match_on_insert', coalesce(match_on_insert, false),
+			'title_column', title_column,
+			'email_columns', coalesce(email_columns, '{}'), 'phone_columns', coalesce(phone_columns, '{}'),
+			'tenant_column', tenant_column, 'column_prefix', column_prefix)))
+$$;
+
+CREATE FUNCTION returning_crm.attach_orders(
+	table_name regclass,
+	id_column name DEFAULT 'id',
+	contact_column name DEFAULT 'contact_id',
+	company_column name DEFAULT 'company_id',
+	stage_column name DEFAULT 'stage',
+	won_values text[] DEFAULT '{won}',
+	lost_values text[] DEFAULT '{lost}',
+	lead_column name DEFAULT NULL,
+	ordered_by name DEFAULT NULL,
+	pipeline_column name DEFAULT NULL,
+	amount_column name DEFAULT NULL,
+	new_stage text DEFAULT 'new',
+	title_column name DEFAULT NULL,
+	email_columns name[] DEFAULT '{}',
+	phone_columns name[] DEFAULT '{}',
+	tenant_column name DEFAULT NULL,
+	column_prefix text DEFAULT '',
+	workspace text DEFAULT 'default')
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
+		jsonb_build_object(
+			'relid', table_name::oid, 'workspace', workspace, 'kind', 'orders',
+			'id_column', id_column, 'contact_column', contact_column,
+			'company_column', company_column, 'status_column', stage_column,
+			'success_values', won_values, 'failure_values', lost_values,
+			'lead_column', lead_column, 'ordered_by', ordered_by,
+			'pipeline_column', pipeline_column, 'amount_column', amount_column,
+			'new_status', new_stage, 'title_column', title_column,
+			'email_columns', coalesce(email_columns, '{}'), 'phone_columns', coalesce(phone_columns, '{}'),
+			'tenant_column', tenant_column, 'column_prefix', column_prefix)))
+$$;
+
+COMMENT ON FUNCTION returning_crm.attach_leads(regclass, name, name, name, name, text[], text[], text,
+											   boolean, name, name[], name[], name, text, text) IS
+	'Attaches a leads table: adds returning_state and is_repeat, installs the triggers and classifies the rows already there.';
+COMMENT ON FUNCTION returning_crm.attach_orders(regclass, name, name, name, name, text[], text[], name,
+												name, name, name, text, name, name[], name[], name, text, text) IS
+	'Attaches an orders table: adds returning_state, is_new, is_repeat and is_repeated_inquiry, installs the triggers and classifies the rows already there.';
+
+-- Detach: the triggers and the indexes that served only them go; the added
+-- columns, their data and the indexes on them stay.
+CREATE FUNCTION returning_crm.detach(table_name regclass)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	a returning_crm.attachment;
+	base text;
+	trg text;
+	dependent regclass;
+BEGIN
+	PERFORM returning_crm._check_owner(table_name);
+	SELECT * INTO a FROM returning_crm.attachment x WHERE x.relid = table_name FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'table % is not attached', table_name
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	IF a.kind = 'leads' THEN
+		SELECT x.relid INTO dependent FROM returning_crm.attachment x
+		 WHERE x.workspace = a.workspace AND x.kind = 'orders' AND x.lead_column IS NOT NULL;
+		IF FOUND THEN
+			RAISE EXCEPTION 'orders table % depends on leads table %', dependent, table_name
+				USING ERRCODE = 'dependent_objects_still_exist',
+					  HINT = 'Detach the orders table first.';
+		END IF;
+	END IF;
+
+	FOREACH trg IN ARRAY '{zz_returning_row,zz_returning_statement_begin,zz_returning_statement_end,zz_returning_truncate}'::text[] LOOP
+		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', trg, table_name);
+	END LOOP;
+	base := left((SELECT relname FROM pg_class WHERE oid = a.relid), 36) || '_' || a.column_prefix || 'returning';
+	FOREACH trg IN ARRAY '{_company,_contact,_won_company,_won_contact,_lead}'::text[] LOOP
+		EXECUTE format('DROP INDEX IF EXISTS %I.%I',
+					   (SELECT nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
+						 WHERE c.oid = a.relid), left(base || trg, 63));
+	END LOOP;
+
+	DELETE FROM returning_crm.attachment x WHERE x.relid = table_name;
+	PERFORM returning_crm._invalidate(table_name);
+	PERFORM returning_crm._invalidate(x.relid)
+	   FROM returning_crm.attachment x WHERE x.workspace = a.workspace;
+END
+$$;
+COMMENT ON FUNCTION returning_crm.detach(regclass) IS
+	'Detaches a table: removes the triggers; the added columns and their data stay.';
+
+CREATE FUNCTION returning_crm.reclassify(table_name regclass)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM returning_crm._check_owner(table_name);
+	IF NOT EXISTS (SELECT FROM returning_crm.attachment x WHERE x.relid = table_name) THEN
+		RAISE EXCEPTION 'table % is not attached', table_name
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name);
+	RETURN returning_crm._classify(table_name);
+END
+$$;
+COMMENT ON FUNCTION returning_crm.reclassify(regclass) IS
+	'Recomputes the state of every row of an attached table, set-based, and returns how many rows changed.';

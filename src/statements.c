@@ -1,0 +1,274 @@
+/*-------------------------------------------------------------------------
+ *
+ * statements.c
+ *	  The memory of one statement on an attached table.
+ *
+ * A BEFORE STATEMENT trigger opens a frame, the row triggers fill it, and
+ * the AFTER STATEMENT trigger acts on it and closes it.  Frames nest, for
+ * statements run by triggers of other statements.  A frame lives in the
+ * memory of the (sub)transaction that opened it, so an error that aborts
+ * the (sub)transaction frees it; the callbacks below drop such frames from
+ * the stack.
+ *
+ * The cache of clients is bounded: beyond CLIENT_CACHE_SIZE entries it is
+ * emptied and refilled from the table, which sees the statement's earlier
+ * rows.  The sets of dirty clients and changed leads are not bounded; they
+ * hold only what must be recomputed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "statements.h"
+
+#define CLIENT_CACHE_SIZE	100000
+
+void		statements_init(void);
+
+static StatementFrame *current_frame = NULL;
+
+static uint32
+client_key_hash(const void *key, Size keysize)
+{
+	const ClientKey *k = key;
+	uint32		h = hash_bytes((const unsigned char *) &k->id, sizeof(k->id));
+
+	h = hash_combine(h, (uint32) k->kind);
+	if (k->tenant)
+		h = hash_combine(h, hash_bytes((const unsigned char *) k->tenant,
+									   strlen(k->tenant)));
+	return h;
+}
+
+static int
+client_key_match(const void *a, const void *b, Size keysize)
+{
+	return client_equal(a, b) ? 0 : 1;
+}
+
+static uint32
+lead_key_hash(const void *key, Size keysize)
+{
+	const LeadKey *k = key;
+	uint32		h = hash_bytes((const unsigned char *) &k->id, sizeof(k->id));
+
+	if (k->tenant)
+		h = hash_combine(h, hash_bytes((const unsigned char *) k->tenant,
+									   strlen(k->tenant)));
+	return h;
+}
+
+static int
+lead_key_match(const void *a, const void *b, Size keysize)
+{
+	const LeadKey *x = a;
+	const LeadKey *y = b;
+
+	if (x->id != y->id)
+		return 1;
+	if (x->tenant == NULL || y->tenant == NULL)
+		return x->tenant == y->tenant ? 0 : 1;
+	return strcmp(x->tenant, y->tenant);
+}
+
+static HTAB *
+make_set(const char *name, MemoryContext cxt, Size keysize, Size entrysize,
+		 HashValueFunc hash, HashCompareFunc match)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hash = hash;
+	ctl.match = match;
+	ctl.hcxt = cxt;
+	return hash_create(name, 256, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+StatementFrame *
+statement_begin(Oid relid)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurTransactionContext,
+											  "returning statement",
+											  ALLOCSET_DEFAULT_SIZES);
+	StatementFrame *frame = MemoryContextAllocZero(cxt, sizeof(StatementFrame));
+
+	frame->relid = relid;
+	frame->nest_level = GetCurrentTransactionNestLevel();
+	frame->context = cxt;
+	frame->outer = current_frame;
+	current_frame = frame;
+	return frame;
+}
+
+/* The innermost open frame of a table, or NULL */
+StatementFrame *
+statement_current(Oid relid)
+{
+	for (StatementFrame *f = current_frame; f != NULL; f = f->outer)
+		if (f->relid == relid)
+			return f;
+	return NULL;
+}
+
+void
+statement_end(StatementFrame *frame)
+{
+	StatementFrame **link = &current_frame;
+
+	while (*link != NULL && *link != frame)
+		link = &(*link)->outer;
+	if (*link == frame)
+		*link = frame->outer;
+	MemoryContextDelete(frame->context);
+}
+
+static char *
+frame_strdup(StatementFrame *frame, const char *s)
+{
+	return s ? MemoryContextStrdup(frame->context, s) : NULL;
+}
+
+/* The statement's entry for a client, made (and not filled) when missing */
+ClientEntry *
+statement_client(StatementFrame *frame, const ClientKey *key, bool *found)
+{
+	ClientEntry *entry;
+
+	if (frame->clients == NULL ||
+		hash_get_num_entries(frame->clients) >= CLIENT_CACHE_SIZE)
+	{
+		if (frame->clients)
+			hash_destroy(frame->clients);
+		frame->clients = make_set("returning clients", frame->context,
+								  sizeof(ClientKey), sizeof(ClientEntry),
+								  client_key_hash, client_key_match);
+	}
+	entry = hash_search(frame->clients, key, HASH_ENTER, found);
+	if (!*found)
+	{
+		entry->key.tenant = frame_strdup(frame, key->tenant);
+		entry->has_first_won = false;
+		entry->has_last = false;
+	}
+	return entry;
+}
+
+void
+statement_forget_client(StatementFrame *frame, const ClientKey *key)
+{
+	if (frame->clients)
+		hash_search(frame->clients, key, HASH_REMOVE, NULL);
+}
+
+void
+statement_mark_dirty(StatementFrame *frame, const ClientKey *key)
+{
+	ClientKey  *entry;
+	bool		found;
+
+	if (key->kind == CLIENT_NONE)
+		return;
+	if (frame->dirty == NULL)
+		frame->dirty = make_set("returning dirty clients", frame->context,
+								sizeof(ClientKey), sizeof(ClientKey),
+								client_key_hash, client_key_match);
+	entry = hash_search(frame->dirty, key, HASH_ENTER, &found);
+	if (!found)
+		entry->tenant = frame_strdup(frame, key->tenant);
+}
+
+void
+statement_mark_lead(StatementFrame *frame, int64 id, const char *tenant)
+{
+	LeadKey		key = {id, (char *) tenant};
+	LeadKey    *entry;
+	bool		found;
+
+	if (frame->leads == NULL)
+		frame->leads = make_set("returning changed leads", frame->context,
+								sizeof(LeadKey), sizeof(LeadKey),
+								lead_key_hash, lead_key_match);
+	entry = hash_search(frame->leads, &key, HASH_ENTER, &found);
+	if (!found)
+		entry->tenant = frame_strdup(frame, tenant);
+}
+
+/*
+ * The dirty clients of one kind as arrays of ids and tenants.  The arrays
+ * must have room for every dirty client; *count receives how many were
+ * written.
+ */
+void
+statement_collect_dirty(StatementFrame *frame, ClientKind kind, Datum *ids,
+						Datum *tenants, int *count)
+{
+	HASH_SEQ_STATUS status;
+	ClientKey  *key;
+
+	*count = 0;
+	if (frame->dirty == NULL)
+		return;
+	hash_seq_init(&status, frame->dirty);
+	while ((key = hash_seq_search(&status)) != NULL)
+	{
+		if (key->kind != kind)
+			continue;
+		ids[*count] = Int64GetDatum(key->id);
+		tenants[*count] = key->tenant ? CStringGetTextDatum(key->tenant) : (Datum) 0;
+		(*count)++;
+	}
+}
+
+void
+statement_collect_leads(StatementFrame *frame, Datum *ids, Datum *tenants,
+						int *count)
+{
+	HASH_SEQ_STATUS status;
+	LeadKey    *key;
+
+	*count = 0;
+	if (frame->leads == NULL)
+		return;
+	hash_seq_init(&status, frame->leads);
+	while ((key = hash_seq_search(&status)) != NULL)
+	{
+		ids[*count] = Int64GetDatum(key->id);
+		tenants[*count] = key->tenant ? CStringGetTextDatum(key->tenant) : (Datum) 0;
+		(*count)++;
+	}
+}
+
+static void
+statements_xact_callback(XactEvent event, void *arg)
+{
+	/* Frames live in transaction memory, which is gone or about to be */
+	current_frame = NULL;
+}
+
+static void
+statements_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+							SubTransactionId parentSubid, void *arg)
+{
+	int			level;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	level = GetCurrentTransactionNestLevel();
+	while (current_frame != NULL && current_frame->nest_level >= level)
+		current_frame = current_frame->outer;
+}
+
+void
+statements_init(void)
+{
+	RegisterXactCallback(statements_xact_callback, NULL);
+	RegisterSubXactCallback(statements_subxact_callback, NULL);
+}
