@@ -18,3 +18,20 @@ SELECT returning_crm.attach_orders('app.deal_t',
 	column_prefix => 'x_', workspace => 'tenanted');
 
 UPDATE diff.stat SET value = 1 WHERE key = 'attached';
+
+-- Leads that were there before attach have no history: attach classifies them
+-- by the insert rule, except that a lead already closed-success is 'new' (its
+-- client is most likely the one its conversion created). The expected states
+-- are reset accordingly (the shadow trigger may have seen attach's own UPDATE).
+UPDATE diff.lead_shadow s
+   SET state = CASE WHEN l.status = 'converted' THEN 'new'
+					WHEN diff.has_client(l.contact_id::text, l.company_id::text) THEN 'repeat'
+					ELSE 'new' END
+  FROM app.lead l
+ WHERE s.ws = 'default' AND s.id = l.id;
+UPDATE diff.lead_shadow s
+   SET state = CASE WHEN l.lead_status IN ('converted', 'won_over') THEN 'new'
+					WHEN diff.has_client(l.person_id::text, l.firm_id::text) THEN 'repeat'
+					ELSE 'new' END
+  FROM app.lead_t l
+ WHERE s.ws = 'tenanted' AND s.id = l.lead_no;
