@@ -154,26 +154,7 @@ summary "a bulk load" "COPY attached / COPY unattached" "-" \
 # bench.ref_lead against the insert rule (no lead was updated).
 echo
 bench_psql -d $db <<-'SQL'
-	create temp table expected as
-	select d.id,
-		case
-			when d.client_kind is null then 'new'
-			when coalesce(bool_or(d.stage = 'won') over w, false) then 'repeat'
-			when coalesce(l.company_id, 0) <> 0 or coalesce(l.contact_id, 0) <> 0 then 'repeated_inquiry'
-			else 'new'
-		end as state
-	from (
-		select *,
-			case when coalesce(company_id, 0) <> 0 then 'company'
-				when coalesce(contact_id, 0) <> 0 then 'contact' end as client_kind,
-			case when coalesce(company_id, 0) <> 0 then company_id
-				when coalesce(contact_id, 0) <> 0 then contact_id end as client_id
-		from crm.deal
-	) d
-	left join crm.lead l on l.id = d.lead_id
-	window w as (partition by d.client_kind, d.client_id order by d.created_at, d.id
-		rows between unbounded preceding and 1 preceding);
-	create unique index on expected (id);
+	\i test/bench/expected_states.sql
 
 	\echo '   correctness (rows whose state differs; all must be 0):'
 	select format('     %-40s %s', what, n)
