@@ -10,7 +10,7 @@
 # Environment:
 #   BENCH_ROWS_SCALE  scales every row count (default 1.0; 0.05 is a quick run)
 #   BENCH_ROUNDS      runs of each timed variant, alternating (default 2)
-#   BENCH_ONLY        a pattern: run only the sections whose file name matches
+#   BENCH_ONLY        run only the sections whose file name starts with it (10, 20_win)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
@@ -45,7 +45,7 @@ failed=()
 for f in test/bench/[0-9][0-9]_*.sh test/bench/[0-9][0-9]_*.sql; do
 	[[ -e $f ]] || continue
 	name=$(basename "$f")
-	[[ -z $BENCH_ONLY || $name == *$BENCH_ONLY* ]] || continue
+	[[ -z $BENCH_ONLY || $name == "$BENCH_ONLY"* ]] || continue
 	echo
 	echo "== ${name%.*}"
 	start=$(date +%s)

@@ -6,6 +6,9 @@
 --   n_orders  number of deals (default 100000)
 --   n_leads   number of leads (default 60% of n_orders)
 --   seed      setseed() argument (default 0.42)
+--   live_from a date: the leads and deals created from then on are put in
+--             crm_live.lead and crm_live.deal instead (same columns), to be
+--             inserted later, as live traffic (default: none)
 --
 -- Shape of the data:
 --   * clients are companies (4% of n_orders) and private contacts (2% of
@@ -220,5 +223,14 @@ select setval(pg_get_serial_sequence('crm.lead', 'id'), (select max(id) from crm
 select setval(pg_get_serial_sequence('crm.deal', 'id'), (select max(id) from crm.deal));
 
 drop table gen_client, gen_order, gen_deal, gen_lead, gen_lead_id;
+
+\if :{?live_from}
+create schema crm_live;
+create table crm_live.lead as select * from crm.lead where created_at >= :'live_from' order by id;
+delete from crm.lead where created_at >= :'live_from';
+create table crm_live.deal as select * from crm.deal where created_at >= :'live_from' order by id;
+delete from crm.deal where created_at >= :'live_from';
+vacuum crm.lead, crm.deal;
+\endif
 analyze crm.company, crm.contact, crm.lead, crm.deal;
 \o
