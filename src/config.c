@@ -191,8 +191,9 @@ static const char *const partner_query =
 " WHERE a.workspace OPERATOR(pg_catalog.=) $1 AND a.kind OPERATOR(pg_catalog.=) $2";
 
 /*
- * Read one row of returning_crm.attachment; the caller is connected to SPI.
- * Returns NULL when the table is not attached.
+ * Read one row of returning_crm.attachment.  Returns NULL when the table is
+ * not attached.  The caller is connected to SPI; the description is made in
+ * a memory context of its own.
  */
 static AttachedTable *
 load_attached_table(Oid relid)
@@ -321,7 +322,7 @@ load_attached_table(Oid relid)
 
 /*
  * The description of an attached table, or an error if the table is not
- * attached as the expected kind.  The caller is connected to SPI.
+ * attached as the expected kind.
  */
 AttachedTable *
 get_attached_table(Oid relid, AttachKind expected)
@@ -345,7 +346,10 @@ get_attached_table(Oid relid, AttachKind expected)
 			MemoryContextSwitchTo(old);
 			entry->table = NULL;
 		}
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
 		at = load_attached_table(relid);
+		SPI_finish();
 		if (at == NULL)
 		{
 			hash_search(attached_cache, &relid, HASH_REMOVE, NULL);

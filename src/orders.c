@@ -11,9 +11,9 @@
  *
  * Only the first won order of a client matters for rule 1: every order
  * after it is repeat, every order up to it is not.  So a row trigger can
- * classify an order from two facts about its client, the first won order
- * and the last order, which it looks up once per client and statement and
- * then keeps current in memory while the statement's rows go by.  When a
+ * classify an order from one fact about its client, its first won order,
+ * which it looks up once per client and statement and then keeps current
+ * in memory while the statement's rows go by.  When a
  * row moves the first won order of its client (a won order inserted before
  * the others, a stage change into or out of won, a delete, a client or
  * position change), the client is marked dirty, and the statement trigger
@@ -108,69 +108,55 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) 'repeat')", at->leads_state.name);
 }
 
+/* The WHERE clause that picks the orders of one client ($1, tenant $2) */
+static void
+append_client_filter(StringInfo buf, AttachedTable *at, ClientKind kind)
+{
+	append_client_condition(buf, at, "o", kind);
+	appendStringInfo(buf, " AND o.%s OPERATOR(pg_catalog.=) $1", client_column(at, kind));
+	append_tenant_param(buf, at, "o", 2);
+}
+
 /*
- * Look up the first won order and the last order of a client.  With
- * exclude_self, the order with that id is left out (an UPDATE looking at
- * the other orders of the client).
+ * Look up the first won order of a client; with exclude_self, leaving out
+ * the order with id self_id (an UPDATE looks at the other orders of its
+ * client).  The position found is copied into the given memory context.
  */
 static void
-probe_client(AttachedTable *at, const ClientKey *client, bool exclude_self,
-			 int64 self_id, ClientEntry *entry)
+probe_first_won(AttachedTable *at, const ClientKey *client, bool exclude_self,
+				int64 self_id, MemoryContext target, bool *found, Position *first_won)
 {
 	SPIPlanPtr *planp = exclude_self ? &at->probe_self_plan[client->kind == CLIENT_CONTACT]
 		: &at->probe_plan[client->kind == CLIENT_CONTACT];
 	Datum		args[3];
 	char		nulls[3] = {' ', ' ', ' '};
-	HeapTuple	row;
-	TupleDesc	desc;
-	bool		isnull;
-	int			col = 1;
 	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
+	bool		isnull;
+	MemoryContext old;
 
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
 	if (*planp == NULL)
 	{
 		StringInfoData sql;
-		StringInfoData where;
 		Oid			argtypes[3] = {INT8OID, TEXTOID, INT8OID};
-
-		initStringInfo(&where);
-		append_client_condition(&where, at, "o", client->kind);
-		appendStringInfo(&where, " AND o.%s OPERATOR(pg_catalog.=) $1",
-						 client_column(at, client->kind));
-		append_tenant_param(&where, at, "o", 2);
-		if (exclude_self)
-			appendStringInfo(&where, " AND o.%s OPERATOR(pg_catalog.<>) $3", at->id.name);
 
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, "SELECT ");
 		if (has_ob)
-			appendStringInfoString(&sql, "f.ob, ");
-		appendStringInfoString(&sql, "f.id, ");
-		if (has_ob)
-			appendStringInfoString(&sql, "z.ob, ");
-		appendStringInfoString(&sql, "z.id FROM (VALUES (1)) AS d(x)");
-
-		appendStringInfoString(&sql, " LEFT JOIN LATERAL (SELECT ");
-		if (has_ob)
-			appendStringInfo(&sql, "o.%s AS ob, ", at->ordered_by.name);
-		appendStringInfo(&sql, "o.%s::pg_catalog.int8 AS id FROM %s o WHERE %s AND ",
-						 at->id.name, at->qualified_name, where.data);
+			appendStringInfo(&sql, "o.%s, ", at->ordered_by.name);
+		appendStringInfo(&sql, "o.%s::pg_catalog.int8 FROM %s o WHERE ",
+						 at->id.name, at->qualified_name);
+		append_client_filter(&sql, at, client->kind);
+		appendStringInfoString(&sql, " AND ");
 		append_won_condition(&sql, at, "o");
+		if (exclude_self)
+			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.<>) $3", at->id.name);
 		appendStringInfoString(&sql, " ORDER BY ");
 		append_position(&sql, at, "o", false);
-		appendStringInfoString(&sql, " LIMIT 1) AS f ON true");
-
-		appendStringInfoString(&sql, " LEFT JOIN LATERAL (SELECT ");
-		if (has_ob)
-			appendStringInfo(&sql, "o.%s AS ob, ", at->ordered_by.name);
-		appendStringInfo(&sql, "o.%s::pg_catalog.int8 AS id FROM %s o WHERE %s ORDER BY ",
-						 at->id.name, at->qualified_name, where.data);
-		append_position(&sql, at, "o", true);
-		appendStringInfoString(&sql, " LIMIT 1) AS z ON true");
-
+		appendStringInfoString(&sql, " LIMIT 1");
 		*planp = keep_plan(sql.data, exclude_self ? 3 : 2, argtypes);
 		pfree(sql.data);
-		pfree(where.data);
 	}
 
 	args[0] = Int64GetDatum(client->id);
@@ -179,31 +165,82 @@ probe_client(AttachedTable *at, const ClientKey *client, bool exclude_self,
 	else
 		nulls[1] = 'n';
 	args[2] = Int64GetDatum(self_id);
+	if (SPI_execute_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the won orders of a client");
 
-	if (SPI_execute_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
+	*found = SPI_processed > 0;
+	if (*found)
+	{
+		HeapTuple	row = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Position	pos = {(Datum) 0, true, 0};
+		int			col = 1;
+
+		if (has_ob)
+			pos.value = SPI_getbinval(row, desc, col++, &pos.isnull);
+		pos.id = DatumGetInt64(SPI_getbinval(row, desc, col, &isnull));
+		old = MemoryContextSwitchTo(target);
+		*first_won = position_copy(at, &pos);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+}
+
+/*
+ * Has the client an order positioned after pos?  Asked when a won order
+ * becomes the client's first: the orders after it turn repeat.
+ */
+static bool
+client_has_order_after(AttachedTable *at, const ClientKey *client, const Position *pos)
+{
+	SPIPlanPtr *planp = &at->after_plan[client->kind == CLIENT_CONTACT];
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		result;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (*planp == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[4] = {INT8OID, TEXTOID, INT8OID, InvalidOid};
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "SELECT FROM %s o WHERE ", at->qualified_name);
+		append_client_filter(&sql, at, client->kind);
+		/* after (ordered_by $4, id $3), NULL ordered_by last */
+		if (at->ordered_by.attnum != InvalidAttrNumber)
+		{
+			const char *ob = at->ordered_by.name;
+
+			argtypes[3] = at->ordered_by.typid;
+			appendStringInfo(&sql,
+							 " AND CASE WHEN $4 IS NULL"
+							 " THEN o.%s IS NULL AND o.%s OPERATOR(pg_catalog.>) $3"
+							 " ELSE o.%s IS NULL OR o.%s > $4 OR (o.%s = $4 AND o.%s OPERATOR(pg_catalog.>) $3) END",
+							 ob, at->id.name, ob, ob, ob, at->id.name);
+		}
+		else
+			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.>) $3", at->id.name);
+		appendStringInfoString(&sql, " LIMIT 1");
+		*planp = keep_plan(sql.data, argtypes[3] == InvalidOid ? 3 : 4, argtypes);
+		pfree(sql.data);
+	}
+
+	args[0] = Int64GetDatum(client->id);
+	if (client->tenant)
+		args[1] = CStringGetTextDatum(client->tenant);
+	else
+		nulls[1] = 'n';
+	args[2] = Int64GetDatum(pos->id);
+	args[3] = pos->value;
+	if (pos->isnull)
+		nulls[3] = 'n';
+	if (SPI_execute_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the orders of a client");
-
-	row = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-
-	entry->first_won.isnull = true;
-	entry->first_won.value = (Datum) 0;
-	if (has_ob)
-		entry->first_won.value = SPI_getbinval(row, desc, col++, &entry->first_won.isnull);
-	entry->first_won.id = DatumGetInt64(SPI_getbinval(row, desc, col++, &isnull));
-	entry->has_first_won = !isnull;
-	if (entry->has_first_won)
-		entry->first_won = position_copy(at, &entry->first_won);
-
-	entry->last.isnull = true;
-	entry->last.value = (Datum) 0;
-	if (has_ob)
-		entry->last.value = SPI_getbinval(row, desc, col++, &entry->last.isnull);
-	entry->last.id = DatumGetInt64(SPI_getbinval(row, desc, col++, &isnull));
-	entry->has_last = !isnull;
-	if (entry->has_last)
-		entry->last = position_copy(at, &entry->last);
+	result = SPI_processed > 0;
+	SPI_finish();
+	return result;
 }
 
 /* Is the order's lead a repeat lead?  Locks the lead first. */
@@ -225,6 +262,8 @@ lead_is_repeat(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
 
 	lock_lead(at, lead_id, tenant);
 
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
 	if (at->lead_state_plan == NULL)
 	{
 		StringInfoData sql;
@@ -250,11 +289,15 @@ lead_is_repeat(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
 		nulls[1] = 'n';
 	if (SPI_execute_plan(at->lead_state_plan, args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the state of a lead");
-	if (SPI_processed == 0)
-		return false;
-	result = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-										1, &isnull));
-	return !isnull && result;
+	result = false;
+	if (SPI_processed > 0)
+	{
+		result = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											1, &isnull));
+		result = result && !isnull;
+	}
+	SPI_finish();
+	return result;
 }
 
 static bool
@@ -313,23 +356,24 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 	entry = statement_client(frame, &client, &found);
 	if (!found)
 	{
-		MemoryContext old;
-
 		lock_client(at, &client);
-		old = MemoryContextSwitchTo(frame->context);
-		probe_client(at, &client, false, 0, entry);
-		MemoryContextSwitchTo(old);
+		probe_first_won(at, &client, false, 0, frame->context,
+						&entry->has_first_won, &entry->first_won);
 	}
 
 	state = classify(at, tuple, tupdesc, &client, &pos,
 					 entry->has_first_won, &entry->first_won);
 
-	/* A won order before the first one moves the first won order */
+	/*
+	 * A won order before the first one becomes the first: the orders after
+	 * it, up to the old first won order, turn repeat.  They are this
+	 * statement's rows after it, or rows already in the table.
+	 */
 	if (order_is_won(at, tuple, tupdesc) &&
 		(!entry->has_first_won || position_cmp(at, &pos, &entry->first_won) < 0))
 	{
-		/* Orders between the new and the old first won order turn repeat */
-		if (entry->has_last && position_cmp(at, &entry->last, &pos) > 0)
+		if ((entry->has_last && position_cmp(at, &entry->last, &pos) > 0) ||
+			client_has_order_after(at, &client, &pos))
 			statement_mark_dirty(frame, &client);
 		keep_position(at, frame, &entry->first_won, &pos);
 		entry->has_first_won = true;
@@ -357,7 +401,8 @@ order_updated(AttachedTable *at, StatementFrame *frame, HeapTuple oldtuple,
 	int64		old_lead = column_int64(&at->lead, oldtuple, tupdesc, &old_lead_null);
 	int64		new_lead = column_int64(&at->lead, newtuple, tupdesc, &new_lead_null);
 	bool		moved;
-	ClientEntry probe;
+	bool		has_first_won;
+	Position	first_won;
 
 	moved = !client_equal(&old_client, &new_client) ||
 		position_cmp(at, &old_pos, &new_pos) != 0 ||
@@ -396,9 +441,10 @@ order_updated(AttachedTable *at, StatementFrame *frame, HeapTuple oldtuple,
 	if (new_client.kind == CLIENT_NONE)
 		return STATE_NEW;
 
-	probe_client(at, &new_client, true, new_pos.id, &probe);
+	probe_first_won(at, &new_client, true, new_pos.id, CurrentMemoryContext,
+					&has_first_won, &first_won);
 	return classify(at, newtuple, tupdesc, &new_client, &new_pos,
-					probe.has_first_won, &probe.first_won);
+					has_first_won, &first_won);
 }
 
 static void
@@ -461,8 +507,6 @@ order_row_trigger(PG_FUNCTION_ARGS)
 	if (returning_in_recompute(RelationGetRelid(rel)))
 		return PointerGetDatum(result);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
 	at = get_attached_table(RelationGetRelid(rel), ATTACH_ORDERS);
 	frame = statement_current(RelationGetRelid(rel));
 	if (frame == NULL)
@@ -500,8 +544,6 @@ order_row_trigger(PG_FUNCTION_ARGS)
 	}
 	else
 		order_deleted(at, frame, result, tupdesc);
-
-	SPI_finish();
 
 	if (state != STATE_NONE)
 		result = set_state(at, result, tupdesc, state);

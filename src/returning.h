@@ -105,8 +105,9 @@ typedef struct AttachedTable
 	Oid			orders_relid;
 
 	/* Prepared statements, made on first use and kept for the backend */
-	SPIPlanPtr	probe_plan[2];	/* first won and last order: company, contact */
+	SPIPlanPtr	probe_plan[2];	/* first won order: company, contact */
 	SPIPlanPtr	probe_self_plan[2]; /* the same, leaving out one order id */
+	SPIPlanPtr	after_plan[2];	/* is there an order after a position? */
 	SPIPlanPtr	lead_state_plan;
 	SPIPlanPtr	recompute_plan[2];	/* recompute clients: company, contact */
 	SPIPlanPtr	lead_recompute_plan;	/* orders of changed leads */

@@ -21,7 +21,7 @@ typedef struct ClientEntry
 	bool		has_first_won;
 	bool		has_last;
 	Position	first_won;		/* first won order, as far as known */
-	Position	last;			/* last order, as far as known */
+	Position	last;			/* last order of this statement */
 } ClientEntry;
 
 /* A lead whose state changed: its orders must be recomputed */

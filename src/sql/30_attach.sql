@@ -180,33 +180,40 @@ DECLARE
 						 ELSE format('(%I IS NULL OR %I = 0) AND %I <> 0', a.company_column,
 									 a.company_column, a.contact_column) END;
 	won_cond text := format('%I::text = ANY (%L::text[])', a.status_column, a.success_values);
+	tenant_cols name[] := CASE WHEN a.tenant_column IS NULL THEN '{}'::name[] ELSE ARRAY[a.tenant_column] END;
 BEGIN
 	IF a.kind = 'orders' THEN
+		-- Finding a client's orders: the application's own index on the
+		-- client column serves when there is one.
 		IF a.company_column IS NOT NULL THEN
-			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
-						   left(base || '_company', 63), a.relid, t, a.company_column, pos, company_cond);
+			IF NOT returning_crm._has_index_on(a.relid, tenant_cols || a.company_column) THEN
+				EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
+							   left(base || '_company', 63), a.relid, t, a.company_column, pos, company_cond);
+			END IF;
 			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s',
 						   left(base || '_won_company', 63), a.relid, t, a.company_column, pos,
 						   company_cond, won_cond);
 		END IF;
 		IF a.contact_column IS NOT NULL THEN
-			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
-						   left(base || '_contact', 63), a.relid, t, a.contact_column, pos, contact_cond);
+			IF NOT returning_crm._has_index_on(a.relid, tenant_cols || a.contact_column) THEN
+				EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
+							   left(base || '_contact', 63), a.relid, t, a.contact_column, pos, contact_cond);
+			END IF;
 			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s',
 						   left(base || '_won_contact', 63), a.relid, t, a.contact_column, pos,
 						   contact_cond, won_cond);
 		END IF;
-		IF a.lead_column IS NOT NULL AND NOT returning_crm._has_index_on(a.relid, ARRAY[a.lead_column])
-		   AND NOT (a.tenant_column IS NOT NULL AND
-					returning_crm._has_index_on(a.relid, ARRAY[a.tenant_column, a.lead_column])) THEN
-			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%I)',
-						   left(base || '_lead', 63), a.relid, a.lead_column);
+		IF a.lead_column IS NOT NULL
+		   AND NOT returning_crm._has_index_on(a.relid, ARRAY[a.lead_column])
+		   AND NOT returning_crm._has_index_on(a.relid, tenant_cols || a.lead_column) THEN
+			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I)',
+						   left(base || '_lead', 63), a.relid, t, a.lead_column);
 		END IF;
+		-- Repeated inquiries are the rarest state: picking them out reads
+		-- only them.
 		EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s) WHERE %I',
 					   left(base || '_repeated_inquiry', 63), a.relid, pos,
 					   a.column_prefix || 'is_repeated_inquiry');
-		EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s) WHERE %I',
-					   left(base || '_new', 63), a.relid, pos, a.column_prefix || 'is_new');
 	ELSIF a.kind = 'leads' THEN
 		EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%I) WHERE %I',
 					   left(base || '_repeat', 63), a.relid, a.id_column,
