@@ -18,7 +18,7 @@ scaled() {
 
 # fresh_db NAME: (re)create an empty database
 fresh_db() {
-	bench_psql -d postgres -c "drop database if exists $1" -c "create database $1"
+	PGOPTIONS="-c client_min_messages=warning" bench_psql -d postgres -c "drop database if exists $1" -c "create database $1"
 }
 
 # sql_ms DB SQL: run SQL (one or more statements) in one session and print
