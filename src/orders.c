@@ -329,12 +329,13 @@ classify(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
 /* Replace a position kept in the frame, freeing the old copy */
 static void
 keep_position(AttachedTable *at, StatementFrame *frame, Position *slot,
-			  const Position *pos)
+			  bool *has_slot, const Position *pos)
 {
 	MemoryContext old = MemoryContextSwitchTo(frame->context);
 
-	if (!slot->isnull && !at->ordered_by.typbyval)
+	if (*has_slot && !slot->isnull && !at->ordered_by.typbyval)
 		pfree(DatumGetPointer(slot->value));
+	*has_slot = true;
 	*slot = position_copy(at, pos);
 	MemoryContextSwitchTo(old);
 }
@@ -375,13 +376,11 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 		if ((entry->has_last && position_cmp(at, &entry->last, &pos) > 0) ||
 			client_has_order_after(at, &client, &pos))
 			statement_mark_dirty(frame, &client);
-		keep_position(at, frame, &entry->first_won, &pos);
-		entry->has_first_won = true;
+		keep_position(at, frame, &entry->first_won, &entry->has_first_won, &pos);
 	}
 	if (!entry->has_last || position_cmp(at, &pos, &entry->last) > 0)
 	{
-		keep_position(at, frame, &entry->last, &pos);
-		entry->has_last = true;
+		keep_position(at, frame, &entry->last, &entry->has_last, &pos);
 	}
 	return state;
 }

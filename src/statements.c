@@ -157,6 +157,10 @@ statement_client(StatementFrame *frame, const ClientKey *key, bool *found)
 		entry->key.tenant = frame_strdup(frame, key->tenant);
 		entry->has_first_won = false;
 		entry->has_last = false;
+		entry->first_won.isnull = true;
+		entry->first_won.value = (Datum) 0;
+		entry->last.isnull = true;
+		entry->last.value = (Datum) 0;
 	}
 	return entry;
 }

@@ -175,8 +175,10 @@ DECLARE
 	t text := CASE WHEN a.tenant_column IS NULL THEN '' ELSE format('%I, ', a.tenant_column) END;
 	pos text := CASE WHEN a.ordered_by IS NULL THEN format('%I', a.id_column)
 					 ELSE format('%I, %I', a.ordered_by, a.id_column) END;
-	company_cond text := format('%I <> 0', a.company_column);
-	contact_cond text := CASE WHEN a.company_column IS NULL THEN format('%I <> 0', a.contact_column)
+	company_cond text := CASE WHEN a.company_column IS NOT NULL
+						 THEN format('%I <> 0', a.company_column) END;
+	contact_cond text := CASE WHEN a.contact_column IS NULL THEN NULL
+						 WHEN a.company_column IS NULL THEN format('%I <> 0', a.contact_column)
 						 ELSE format('(%I IS NULL OR %I = 0) AND %I <> 0', a.company_column,
 									 a.company_column, a.contact_column) END;
 	won_cond text := format('%I::text = ANY (%L::text[])', a.status_column, a.success_values);
@@ -263,7 +265,7 @@ BEGIN
 	END IF;
 	IF EXISTS (SELECT FROM returning_crm.attachment x
 				WHERE x.workspace = a.workspace AND x.kind = a.kind) THEN
-		RAISE EXCEPTION 'workspace "%" already has a % table', a.workspace, a.kind
+		RAISE EXCEPTION 'workspace "%" already has an attached % table', a.workspace, a.kind
 			USING ERRCODE = 'duplicate_object',
 				  DETAIL = format('It is %s.', (SELECT x.relid FROM returning_crm.attachment x
 												 WHERE x.workspace = a.workspace AND x.kind = a.kind)),

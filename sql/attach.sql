@@ -1,0 +1,165 @@
+-- Attaching, detaching and every error of attach with its SQLSTATE.
+CREATE EXTENSION "returning";
+SET client_min_messages = warning;
+\set SHOW_CONTEXT never
+CREATE TABLE lead (id int PRIMARY KEY, status text, contact_id int, company_id int);
+CREATE TABLE deal (id int PRIMARY KEY, stage text, contact_id int, company_id int,
+				   lead_id int, created_at timestamptz, note text);
+INSERT INTO deal VALUES (1, 'won', 1, NULL, NULL, '2024-01-01'), (2, 'new', 1, NULL, NULL, '2024-02-01');
+CREATE TABLE deal2 (id int PRIMARY KEY, stage text, contact_id int, company_id int,
+					lead_id int, created_at timestamptz);
+
+-- Unknown table and unknown column
+SELECT returning_crm.attach_orders('no_such_table');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', stage_column => 'phase');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', ordered_by => 'nope');
+\echo :LAST_ERROR_SQLSTATE
+-- Unusable types: a text id, a text client column, an array as ordered_by,
+-- an integer e-mail column
+SELECT returning_crm.attach_orders('deal', id_column => 'note');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', contact_column => 'stage');
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE deal ADD COLUMN tags text[], ADD COLUMN pos point;
+SELECT returning_crm.attach_orders('deal', ordered_by => 'pos');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', email_columns => '{contact_id}');
+\echo :LAST_ERROR_SQLSTATE
+-- NULL where something is needed
+SELECT returning_crm.attach_orders(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', stage_column => NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', contact_column => NULL, company_column => NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', won_values => '{won,NULL}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', won_values => '{won}', lost_values => '{won}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', workspace => '');
+\echo :LAST_ERROR_SQLSTATE
+-- An orders table with a lead column needs the workspace's leads table
+SELECT returning_crm.attach_orders('deal', lead_column => 'lead_id');
+\echo :LAST_ERROR_SQLSTATE
+-- Not a table
+CREATE VIEW deal_view AS SELECT * FROM deal;
+SELECT returning_crm.attach_orders('deal_view');
+\echo :LAST_ERROR_SQLSTATE
+-- No unique id
+CREATE TABLE loose (id int, stage text, contact_id int, company_id int);
+SELECT returning_crm.attach_orders('loose');
+\echo :LAST_ERROR_SQLSTATE
+-- A tenant column that may be NULL
+CREATE TABLE tdeal (id int PRIMARY KEY, tenant text, stage text, contact_id int, company_id int);
+SELECT returning_crm.attach_orders('tdeal', tenant_column => 'tenant');
+\echo :LAST_ERROR_SQLSTATE
+-- A name collision on the added columns, then the prefix that avoids it
+ALTER TABLE deal ADD COLUMN is_repeat boolean;
+SELECT returning_crm.attach_orders('deal');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', column_prefix => repeat('x', 60));
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal', ordered_by => 'created_at', column_prefix => 'crm_') AS classified;
+SELECT id, stage, crm_returning_state, crm_is_new, crm_is_repeat, crm_is_repeated_inquiry, is_repeat FROM deal ORDER BY id;
+-- A failed attach left nothing behind: exactly one attachment, the right one
+SELECT relid, workspace, kind, ordered_by, column_prefix FROM returning_crm.attachment;
+-- A table attached twice, and a second orders table in the workspace
+SELECT returning_crm.attach_orders('deal');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.attach_orders('deal2', column_prefix => 'crm_');
+\echo :LAST_ERROR_SQLSTATE
+
+-- Trigger functions called by hand or fired the wrong way
+SELECT returning_crm.order_row_trigger();
+\echo :LAST_ERROR_SQLSTATE
+CREATE TRIGGER wrong AFTER INSERT ON deal2 FOR EACH ROW EXECUTE FUNCTION returning_crm.order_row_trigger();
+INSERT INTO deal2 (id, stage, contact_id) VALUES (1, 'new', 1);
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER wrong ON deal2;
+CREATE TRIGGER wrong BEFORE INSERT ON deal2 FOR EACH ROW EXECUTE FUNCTION returning_crm.order_row_trigger();
+INSERT INTO deal2 (id, stage, contact_id) VALUES (1, 'new', 1);
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER wrong ON deal2;
+CREATE TRIGGER wrong BEFORE INSERT ON deal FOR EACH ROW EXECUTE FUNCTION returning_crm.lead_row_trigger();
+INSERT INTO deal (id, stage, contact_id) VALUES (3, 'new', 1);
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER wrong ON deal;
+CREATE TRIGGER wrong BEFORE TRUNCATE ON deal2 FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.lead_truncate_trigger();
+TRUNCATE deal2;
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER wrong ON deal2;
+
+-- Only the owner attaches
+CREATE ROLE regress_app_reader;
+GRANT USAGE ON SCHEMA returning_crm TO regress_app_reader;
+GRANT ALL ON deal2 TO regress_app_reader;
+SET ROLE regress_app_reader;
+SELECT returning_crm.attach_orders('deal2', column_prefix => 'crm_');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.detach('deal');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO returning_crm.attachment (relid, workspace, kind, id_column) VALUES ('deal2', 'x', 'orders', 'id');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- Detach: triggers go, columns and data stay, and the table works unattached
+SELECT returning_crm.detach('deal');
+SELECT returning_crm.detach('deal');
+\echo :LAST_ERROR_SQLSTATE
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'deal'::regclass AND NOT tgisinternal;
+INSERT INTO deal (id, stage, contact_id, created_at) VALUES (3, 'new', 1, '2024-03-01');
+SELECT id, crm_returning_state FROM deal ORDER BY id;
+-- Attached again, the columns are recognised and the rows classified
+SELECT returning_crm.attach_orders('deal', ordered_by => 'created_at', column_prefix => 'crm_') AS classified;
+SELECT id, crm_returning_state FROM deal ORDER BY id;
+
+-- A leads table that an orders table depends on cannot be detached first
+SELECT returning_crm.attach_leads('lead', workspace => 'w2');
+SELECT returning_crm.attach_orders('deal2', lead_column => 'lead_id', column_prefix => 'crm_', workspace => 'w2');
+SELECT returning_crm.detach('lead');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.detach('deal2');
+SELECT returning_crm.detach('lead');
+
+-- Workspaces do not see each other: contact 1 won in the default
+-- workspace, not in w3.
+CREATE TABLE deal3 (id int PRIMARY KEY, stage text, contact_id int, company_id int);
+SELECT returning_crm.attach_orders('deal3', workspace => 'w3');
+INSERT INTO deal3 VALUES (1, 'new', 1, NULL);
+SELECT id, returning_state FROM deal3;
+
+-- Tenants: the same client id in two tenants is two clients.
+ALTER TABLE tdeal ALTER COLUMN tenant SET NOT NULL;
+SELECT returning_crm.attach_orders('tdeal', tenant_column => 'tenant', workspace => 'tenants');
+INSERT INTO tdeal VALUES (1, 'a', 'won', 1, NULL), (2, 'b', 'new', 1, NULL), (3, 'a', 'new', 1, NULL);
+SELECT id, tenant, stage, contact_id, returning_state FROM tdeal ORDER BY id;
+UPDATE tdeal SET tenant = 'b' WHERE id = 1;
+SELECT id, tenant, stage, contact_id, returning_state FROM tdeal ORDER BY id;
+
+-- Immune to the caller's search_path: objects that shadow pg_catalog's
+-- operators in a schema searched first change nothing.
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.always(int, int) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR evil.= (LEFTARG = int, RIGHTARG = int, FUNCTION = evil.always);
+CREATE OPERATOR evil.<> (LEFTARG = int, RIGHTARG = int, FUNCTION = evil.always);
+SET search_path = evil, public, pg_catalog;
+INSERT INTO deal3 VALUES (2, 'won', 2, NULL), (3, 'new', 2, NULL), (4, 'new', 4, NULL);
+SELECT id, returning_state FROM deal3 ORDER BY id;
+RESET search_path;
+
+-- DROP EXTENSION CASCADE removes triggers and functions, never an app
+-- column or row.
+SELECT count(*) AS rows_before FROM deal;
+DROP EXTENSION "returning" CASCADE;
+SELECT count(*) AS rows_after FROM deal;
+SELECT attname FROM pg_attribute WHERE attrelid = 'deal'::regclass AND attname LIKE 'crm\_%' ORDER BY attnum;
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'deal'::regclass AND NOT tgisinternal;
+INSERT INTO deal (id, stage, contact_id) VALUES (10, 'new', 1);
+
+DROP SCHEMA evil CASCADE;
+DROP VIEW deal_view;
+DROP TABLE lead, deal, deal2, deal3, loose, tdeal;
+DROP OWNED BY regress_app_reader;
+DROP ROLE regress_app_reader;

@@ -1,0 +1,197 @@
+-- The order rules, one named scenario each.
+CREATE EXTENSION "returning";
+SET client_min_messages = warning;
+CREATE SCHEMA crm;
+CREATE TABLE crm.lead (
+	id serial PRIMARY KEY,
+	status text NOT NULL DEFAULT 'new',
+	contact_id int,
+	company_id int
+);
+CREATE TABLE crm.deal (
+	id serial PRIMARY KEY,
+	stage text NOT NULL DEFAULT 'new',
+	contact_id int,
+	company_id int,
+	lead_id int,
+	created_at date
+);
+SELECT returning_crm.attach_leads('crm.lead');
+SELECT returning_crm.attach_orders('crm.deal', lead_column => 'lead_id', ordered_by => 'created_at');
+
+-- Every order's state, and whether it matches a from-scratch evaluation of
+-- the rules (written here in plain SQL, independently of the extension).
+CREATE VIEW expected AS
+SELECT d.id,
+	   CASE
+		   WHEN coalesce(d.company_id, 0) = 0 AND coalesce(d.contact_id, 0) = 0 THEN 'new'
+		   WHEN EXISTS (SELECT FROM crm.deal w
+						 WHERE w.stage = 'won'
+						   AND (CASE WHEN coalesce(w.company_id, 0) <> 0 THEN 'o' || w.company_id
+									 WHEN coalesce(w.contact_id, 0) <> 0 THEN 'c' || w.contact_id END)
+							 = (CASE WHEN coalesce(d.company_id, 0) <> 0 THEN 'o' || d.company_id
+									 ELSE 'c' || d.contact_id END)
+						   AND (w.created_at < d.created_at
+								OR (w.created_at = d.created_at AND w.id < d.id)
+								OR (w.created_at IS NOT NULL AND d.created_at IS NULL)
+								OR (w.created_at IS NULL AND d.created_at IS NULL AND w.id < d.id)))
+			   THEN 'repeat'
+		   WHEN EXISTS (SELECT FROM crm.lead l WHERE l.id = d.lead_id AND l.returning_state = 'repeat')
+			   THEN 'repeated_inquiry'
+		   ELSE 'new'
+	   END AS expected
+  FROM crm.deal d;
+CREATE VIEW states AS
+SELECT d.id, d.stage, d.contact_id AS contact, d.company_id AS company, d.lead_id AS lead,
+	   d.created_at, d.returning_state AS state,
+	   CASE WHEN d.returning_state IS DISTINCT FROM e.expected THEN 'MISMATCH ' || e.expected ELSE '' END AS verdict
+  FROM crm.deal d JOIN expected e USING (id)
+ ORDER BY d.id;
+
+-- 1. A client's first order is new; an order with no client at all is new.
+INSERT INTO crm.deal (contact_id, created_at) VALUES (1, '2024-01-10');
+INSERT INTO crm.deal (contact_id, company_id, created_at) VALUES (NULL, NULL, '2024-01-10');
+TABLE states;
+
+-- 2. Once the client has a won order, every later order is repeat.
+UPDATE crm.deal SET stage = 'won' WHERE id = 1;
+INSERT INTO crm.deal (contact_id, created_at) VALUES (1, '2024-02-01'), (1, '2024-03-01');
+TABLE states;
+
+-- 3. An order positioned before the first won order stays new.
+INSERT INTO crm.deal (contact_id, created_at) VALUES (1, '2023-12-01');
+TABLE states;
+
+-- 4. A won order inserted before the others moves the first won order: the
+--    orders between it and the old first won order (that one included) turn repeat.
+INSERT INTO crm.deal (stage, contact_id, created_at) VALUES ('won', 1, '2023-11-01');
+TABLE states;
+
+-- 5. Losing or deleting the only won order turns the later ones back.
+UPDATE crm.deal SET stage = 'lost' WHERE id = 6;
+TABLE states;
+DELETE FROM crm.deal WHERE id = 1;
+TABLE states;
+
+-- 6. An order from a repeat lead, while the client never won, is a repeated
+--    inquiry; an order from a new lead is new.
+INSERT INTO crm.lead (contact_id) VALUES (2);		-- lead 1: repeat (has a client)
+INSERT INTO crm.lead (contact_id) VALUES (NULL);	-- lead 2: new
+INSERT INTO crm.deal (contact_id, lead_id, created_at) VALUES (2, 1, '2024-01-01'), (2, 2, '2024-01-02');
+TABLE states;
+
+-- 7. Then the client wins an earlier order: the repeated inquiry is repeat.
+INSERT INTO crm.deal (stage, contact_id, created_at) VALUES ('won', 2, '2023-06-01');
+TABLE states;
+DELETE FROM crm.deal WHERE contact_id = 2 AND stage = 'won';
+
+-- 8. Company client versus contact client: contact 3 has a won order, but an
+--    order of company 30 (with contact 3) is a different client's.
+INSERT INTO crm.deal (stage, contact_id, created_at) VALUES ('won', 3, '2024-01-01');
+INSERT INTO crm.deal (contact_id, company_id, created_at) VALUES (3, 30, '2024-02-01');
+INSERT INTO crm.deal (contact_id, created_at) VALUES (3, '2024-02-01');
+TABLE states;
+
+-- 9. Company id 0 means no company: the order is contact 3's.
+INSERT INTO crm.deal (contact_id, company_id, created_at) VALUES (3, 0, '2024-03-01');
+TABLE states;
+
+-- 10. Ties on ordered_by are broken by id.
+INSERT INTO crm.deal (stage, contact_id, created_at) VALUES ('won', 4, '2024-05-05');
+INSERT INTO crm.deal (contact_id, created_at) VALUES (4, '2024-05-05');
+UPDATE crm.deal SET created_at = '2024-05-05' WHERE id = (SELECT min(id) FROM crm.deal WHERE contact_id = 4 AND stage = 'new');
+TABLE states;
+-- the later id is repeat, an earlier id at the same date would not be:
+UPDATE crm.deal SET stage = 'won' WHERE contact_id = 4 AND stage = 'new';
+UPDATE crm.deal SET stage = 'new' WHERE id = (SELECT min(id) FROM crm.deal WHERE contact_id = 4);
+TABLE states;
+
+-- 11. NULL ordered_by sorts after every date.
+INSERT INTO crm.deal (contact_id, created_at) VALUES (5, NULL);
+INSERT INTO crm.deal (stage, contact_id, created_at) VALUES ('won', 5, '2030-01-01');
+TABLE states;
+
+-- 12. A client change recomputes both clients: move the won order of
+--     contact 5 to contact 6.
+INSERT INTO crm.deal (contact_id, created_at) VALUES (6, '2031-01-01');
+UPDATE crm.deal SET contact_id = 6 WHERE contact_id = 5 AND stage = 'won';
+TABLE states;
+
+-- 13. An ordered_by change: move the won order of contact 6 after the others.
+UPDATE crm.deal SET created_at = '2032-01-01' WHERE contact_id = 6 AND stage = 'won';
+TABLE states;
+
+-- 14. Changing the lead an order points to, and the lead's own state.
+INSERT INTO crm.lead (contact_id) VALUES (7);		-- lead 3: repeat
+INSERT INTO crm.deal (contact_id, lead_id, created_at) VALUES (7, 2, '2024-01-01');
+UPDATE crm.deal SET lead_id = 3 WHERE contact_id = 7;
+TABLE states;
+UPDATE crm.lead SET contact_id = NULL WHERE id = 3;	-- lead 3 loses its client: new
+TABLE states;
+UPDATE crm.lead SET contact_id = 7 WHERE id = 3;	-- and gets it back: repeat
+DELETE FROM crm.lead WHERE id = 3;					-- a deleted lead is no repeat lead
+TABLE states;
+
+-- 15. Multi-row UPDATE and DELETE across several clients.
+INSERT INTO crm.deal (stage, contact_id, created_at)
+SELECT CASE WHEN g % 3 = 0 THEN 'won' ELSE 'new' END, 100 + g % 4, date '2024-01-01' + g
+  FROM generate_series(1, 24) g;
+UPDATE crm.deal SET stage = CASE stage WHEN 'won' THEN 'new' ELSE 'won' END WHERE contact_id >= 100;
+DELETE FROM crm.deal WHERE contact_id >= 100 AND created_at < '2024-01-10';
+SELECT count(*) AS orders, count(*) FILTER (WHERE verdict <> '') AS mismatches FROM states;
+
+-- 16. COPY goes through the same triggers.
+COPY crm.deal (stage, contact_id, created_at) FROM stdin;
+new	200	2024-02-01
+won	200	2024-01-01
+new	200	2023-12-01
+\.
+SELECT id, stage, contact, created_at, state, verdict FROM states WHERE contact = 200;
+
+-- 17. The application cannot set returning_state: whatever it writes is replaced.
+INSERT INTO crm.deal (contact_id, created_at, returning_state) VALUES (200, '2025-01-01', 'new');
+UPDATE crm.deal SET returning_state = 'bogus' WHERE contact_id = 200;
+UPDATE crm.deal SET returning_state = NULL WHERE contact_id = 200 AND stage = 'won';
+SELECT id, stage, contact, created_at, state, verdict FROM states WHERE contact = 200;
+
+-- 18. Only rows whose state changes are written: a no-op statement writes nothing.
+SELECT returning_crm.reclassify('crm.deal') AS changed_by_reclassify;
+SELECT count(*) AS mismatches FROM states WHERE verdict <> '';
+
+-- 19. INSERT ... ON CONFLICT DO UPDATE and MERGE.
+INSERT INTO crm.deal (id, stage, contact_id, created_at) VALUES (1000, 'won', 300, '2024-01-01');
+INSERT INTO crm.deal (id, contact_id, created_at) VALUES (1001, 300, '2024-02-01');
+INSERT INTO crm.deal (id, stage, contact_id, created_at) VALUES (1000, 'lost', 300, '2024-01-01')
+	ON CONFLICT (id) DO UPDATE SET stage = excluded.stage;
+SELECT id, stage, contact, created_at, state, verdict FROM states WHERE contact = 300;
+MERGE INTO crm.deal d USING (VALUES (1000, 'won'), (1002, 'new')) AS v(id, stage) ON d.id = v.id
+	WHEN MATCHED THEN UPDATE SET stage = v.stage
+	WHEN NOT MATCHED THEN INSERT (id, stage, contact_id, created_at) VALUES (v.id, v.stage, 300, '2024-03-01');
+SELECT id, stage, contact, created_at, state, verdict FROM states WHERE contact = 300;
+
+-- 20. A statement that fails half-way (the second row violates the primary
+--     key after the triggers saw the first) and is rolled back to a
+--     savepoint leaves the next statements working.
+BEGIN;
+SAVEPOINT s;
+INSERT INTO crm.deal (id, stage, contact_id, created_at)
+	VALUES (900, 'won', 400, '2023-01-01'), (900, 'new', 400, '2023-01-02');
+ROLLBACK TO SAVEPOINT s;
+INSERT INTO crm.deal (stage, contact_id, created_at) VALUES ('won', 400, '2024-01-01'), ('new', 400, '2024-01-02');
+COMMIT;
+SELECT id, stage, contact, created_at, state, verdict FROM states WHERE contact = 400;
+
+-- 21. TRUNCATE of the orders table, then new orders classify as before;
+--     TRUNCATE of the leads table turns repeated inquiries new.
+TRUNCATE crm.deal;
+INSERT INTO crm.lead (contact_id) VALUES (500);
+INSERT INTO crm.deal (contact_id, lead_id, created_at)
+	VALUES (500, (SELECT max(id) FROM crm.lead), '2024-01-01');
+SELECT id, contact, lead, state, verdict FROM states;
+TRUNCATE crm.lead;
+SELECT id, contact, lead, state, verdict FROM states;
+
+DROP VIEW states;
+DROP VIEW expected;
+DROP SCHEMA crm CASCADE;
+DROP EXTENSION "returning";
