@@ -12,6 +12,8 @@ OBJS = \
 	src/orders.o \
 	src/statements.o \
 	src/attach.o \
+	src/identity.o \
+	src/routing.o \
 	src/email.o \
 	src/normalize.o \
 	src/phone_shim.o
@@ -33,6 +35,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
 endif
+
+# Every object depends on the shared headers.
+$(OBJS): $(wildcard src/*.h)
 
 returning--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@

@@ -147,6 +147,43 @@ resolve_column(MappedColumn *col, Oid relid, HeapTuple cfg, TupleDesc desc,
 	col->name = pstrdup(quote_identifier(name));
 }
 
+/* Resolve a name[] of mapped columns */
+static int
+resolve_columns(MappedColumn **cols, Oid relid, HeapTuple cfg, TupleDesc desc,
+				const char *field)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(cfg, desc, SPI_fnumber(desc, field), &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	*cols = NULL;
+	if (isnull)
+		return 0;
+	deconstruct_array(DatumGetArrayTypeP(value), NAMEOID, NAMEDATALEN, false,
+					  TYPALIGN_CHAR, &elems, &nulls, &n);
+	*cols = palloc0(sizeof(MappedColumn) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name = NameStr(*DatumGetName(elems[i]));
+		MappedColumn *col = &(*cols)[i];
+		int32		typmod;
+
+		col->attnum = get_attnum(relid, name);
+		if (col->attnum == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of attached table \"%s\" does not exist",
+							name, get_rel_name(relid)),
+					 errhint("Detach and attach the table again after renaming or dropping a mapped column.")));
+		get_atttypetypmodcoll(relid, col->attnum, &col->typid, &typmod, &col->collation);
+		get_typlenbyval(col->typid, &col->typlen, &col->typbyval);
+		col->name = pstrdup(quote_identifier(name));
+	}
+	return n;
+}
+
 static void
 load_values(ValueList *list, HeapTuple cfg, TupleDesc desc, const char *field)
 {
@@ -179,7 +216,9 @@ static const char *const config_query =
 "SELECT a.kind, a.workspace, a.id_column, a.contact_column, a.company_column,"
 "       a.status_column, a.success_values, a.failure_values, a.lead_column,"
 "       a.ordered_by, a.tenant_column,"
-"       (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name AS state_column"
+"       (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name AS state_column,"
+"       a.pipeline_column, a.amount_column, a.name_column, a.title_column,"
+"       a.email_columns, a.phone_columns, a.match_on_insert, a.new_status"
 "  FROM returning_crm.attachment a"
 " WHERE a.relid OPERATOR(pg_catalog.=) $1";
 
@@ -252,6 +291,19 @@ load_attached_table(Oid relid)
 	resolve_column(&at->ordered_by, relid, cfg, desc, "ordered_by");
 	resolve_column(&at->tenant, relid, cfg, desc, "tenant_column");
 	resolve_column(&at->state, relid, cfg, desc, "state_column");
+	resolve_column(&at->pipeline, relid, cfg, desc, "pipeline_column");
+	resolve_column(&at->amount, relid, cfg, desc, "amount_column");
+	resolve_column(&at->name, relid, cfg, desc, "name_column");
+	resolve_column(&at->title, relid, cfg, desc, "title_column");
+	at->n_email = resolve_columns(&at->email, relid, cfg, desc, "email_columns");
+	at->n_phone = resolve_columns(&at->phone, relid, cfg, desc, "phone_columns");
+	{
+		bool		isnull;
+		Datum		v = SPI_getbinval(cfg, desc, SPI_fnumber(desc, "match_on_insert"), &isnull);
+
+		at->match_on_insert = !isnull && DatumGetBool(v);
+		at->new_status = SPI_getvalue(cfg, desc, SPI_fnumber(desc, "new_status"));
+	}
 	load_values(&at->success, cfg, desc, "success_values");
 	load_values(&at->failure, cfg, desc, "failure_values");
 

@@ -114,6 +114,9 @@ lead_row_trigger(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
+		/* match_on_insert: a lead without a client may be bound to one */
+		if (at->match_on_insert)
+			result = identity_bind_lead(at, result, tupdesc);
 		state = lead_state_of(at, result, tupdesc);
 		if (state == STATE_REPEAT)
 			lead_changed(at, frame, result, tupdesc);

@@ -87,6 +87,17 @@ typedef struct AttachedTable
 	MappedColumn tenant;
 	MappedColumn state;			/* <prefix>returning_state */
 
+	MappedColumn pipeline;		/* orders, may be unmapped */
+	MappedColumn amount;		/* orders, may be unmapped */
+	MappedColumn name;			/* contacts: filled by routing */
+	MappedColumn title;			/* companies and leads: filled by routing */
+	int			n_email;
+	MappedColumn *email;		/* text or text[] columns */
+	int			n_phone;
+	MappedColumn *phone;		/* text or text[] columns */
+	bool		match_on_insert;	/* leads: bind a known client on insert */
+	char	   *new_status;		/* status or stage of rows routing inserts */
+
 	ValueList	success;		/* leads: success; orders: won */
 	ValueList	failure;		/* leads: failure; orders: lost */
 
@@ -169,6 +180,10 @@ extern void append_client_key_exprs(StringInfo buf, AttachedTable *at,
 /* locks.c */
 extern void lock_client(AttachedTable *at, const ClientKey *client);
 extern void lock_lead(AttachedTable *at, int64 lead_id, const char *tenant);
+
+/* identity.c */
+extern HeapTuple identity_bind_lead(AttachedTable *at, HeapTuple tuple,
+									TupleDesc tupdesc);
 
 /* orders.c */
 extern uint64 orders_recompute_all(AttachedTable *at);
