@@ -224,7 +224,8 @@ BEGIN
 END
 $$;
 
--- The shared body of attach_leads and attach_orders.
+-- The shared body of attach_leads, attach_orders, attach_contacts and
+-- attach_companies.
 CREATE FUNCTION returning_crm._attach(a returning_crm.attachment)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -276,14 +277,14 @@ BEGIN
 	PERFORM returning_crm._column_type(a.relid, a.id_column, 'id_column', ints);
 	PERFORM returning_crm._column_type(a.relid, a.contact_column, 'contact_column', ints);
 	PERFORM returning_crm._column_type(a.relid, a.company_column, 'company_column', ints);
-	IF a.contact_column IS NULL AND a.company_column IS NULL THEN
+	IF a.kind IN ('leads', 'orders') AND a.contact_column IS NULL AND a.company_column IS NULL THEN
 		RAISE EXCEPTION 'a client column is required'
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Give contact_column, company_column or both.';
 	END IF;
 	PERFORM returning_crm._column_type(a.relid, a.status_column,
 		CASE a.kind WHEN 'orders' THEN 'stage_column' ELSE 'status_column' END);
-	IF a.status_column IS NULL THEN
+	IF a.kind IN ('leads', 'orders') AND a.status_column IS NULL THEN
 		RAISE EXCEPTION '% must not be NULL',
 			CASE a.kind WHEN 'orders' THEN 'stage_column' ELSE 'status_column' END
 			USING ERRCODE = 'null_value_not_allowed';
@@ -356,13 +357,26 @@ BEGIN
 				  HINT = 'Attach the leads table with returning_crm.attach_leads() first.';
 	END IF;
 
-	PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix);
+	IF a.kind IN ('leads', 'orders') THEN
+		PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix);
+	END IF;
 
 	a.attached_at := now();
 	INSERT INTO returning_crm.attachment SELECT a.*;
 
 	classified := returning_crm._classify(a.relid);
-	PERFORM returning_crm._create_indexes(a);
+	IF a.kind IN ('leads', 'orders') THEN
+		PERFORM returning_crm._create_indexes(a);
+	END IF;
+	-- Leads, contacts and companies: indexes by normalised e-mail and phone
+	PERFORM returning_crm._create_identity_indexes(a);
+
+	-- Contacts and companies get no trigger
+	IF a.kind NOT IN ('leads', 'orders') THEN
+		PERFORM returning_crm._invalidate(x.relid)
+		   FROM returning_crm.attachment x WHERE x.workspace = a.workspace;
+		RETURN classified;
+	END IF;
 
 	EXECUTE format('CREATE TRIGGER zz_returning_row BEFORE INSERT OR UPDATE OR DELETE ON %s'
 				   ' FOR EACH ROW EXECUTE FUNCTION returning_crm.%s_row_trigger()', a.relid, fn);
@@ -460,8 +474,9 @@ COMMENT ON FUNCTION returning_crm.attach_orders(regclass, name, name, name, name
 												name, name, name, text, name, name[], name[], name, text, text) IS
 	'Attaches an orders table: adds returning_state, is_new, is_repeat and is_repeated_inquiry, installs the triggers and classifies the rows already there.';
 
--- Detach: the triggers and the indexes that served only them go; the added
--- columns, their data and the indexes on them stay.
+-- Detach: the triggers and the indexes that served only them (including the
+-- matching indexes on e-mail and phone columns) go; the added columns, their
+-- data and the indexes on them stay.
 CREATE FUNCTION returning_crm.detach(table_name regclass)
 RETURNS void
 LANGUAGE plpgsql
@@ -499,6 +514,8 @@ BEGIN
 					   (SELECT nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
 						 WHERE c.oid = a.relid), left(base || trg, 63));
 	END LOOP;
+
+	PERFORM returning_crm._drop_identity_indexes(table_name);
 
 	DELETE FROM returning_crm.attachment x WHERE x.relid = table_name;
 	PERFORM returning_crm._invalidate(table_name);

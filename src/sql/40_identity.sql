@@ -1,0 +1,640 @@
+-- Identity: workspace settings, the exception list, the indexes that find
+-- contacts, companies and leads by normalised e-mail address or phone
+-- number, and matching (src/identity.c).
+--
+-- Privileges: the settings table is readable by everyone; the exception
+-- list holds personal data and is readable only by its owner.  Neither is
+-- writable by PUBLIC.  The functions that change them (configure,
+-- add_exception, remove_exception, import_exceptions, exclude_lead,
+-- exclude_order) and the look-ups that reveal them (find_matches,
+-- is_excluded) are SECURITY DEFINER and not executable by PUBLIC; an
+-- administrator grants them to the application's role:
+--   GRANT EXECUTE ON FUNCTION returning_crm.add_exception(text, text, text, text) TO app;
+
+-- Settings per workspace.  A workspace without a row has the defaults.
+CREATE TABLE returning_crm.workspace_settings (
+	workspace			text PRIMARY KEY CHECK (workspace <> ''),
+	repeat_sales		boolean NOT NULL DEFAULT true,
+	leads_enabled		boolean,
+	use_finished_lead	boolean NOT NULL DEFAULT false,
+	default_region		text CHECK (default_region = pg_catalog.upper(default_region))
+);
+
+COMMENT ON TABLE returning_crm.workspace_settings IS
+	'Settings of inquiry routing and matching per workspace, changed with returning_crm.configure(). A workspace without a row has the defaults.';
+COMMENT ON COLUMN returning_crm.workspace_settings.workspace IS
+	'The workspace the settings apply to.';
+COMMENT ON COLUMN returning_crm.workspace_settings.repeat_sales IS
+	'When on, an inquiry of a known client without open orders or open repeat leads creates a repeat lead.';
+COMMENT ON COLUMN returning_crm.workspace_settings.leads_enabled IS
+	'Whether inquiries create leads; NULL means: when the workspace has an attached leads table.';
+COMMENT ON COLUMN returning_crm.workspace_settings.use_finished_lead IS
+	'When on, an inquiry that matches only a closed lead is attached to that lead.';
+COMMENT ON COLUMN returning_crm.workspace_settings.default_region IS
+	'ISO 3166-1 alpha-2 region (upper case) for phone numbers in national format; NULL accepts only international numbers. Changing it rebuilds the workspace''s phone indexes.';
+
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.workspace_settings', '');
+REVOKE ALL ON returning_crm.workspace_settings FROM PUBLIC;
+GRANT SELECT ON returning_crm.workspace_settings TO PUBLIC;
+
+-- The exception list: addresses and numbers that never make a repeat lead
+-- or bind a lead to a client.  An exception without a tenant applies to
+-- every tenant of the workspace.
+CREATE TABLE returning_crm.exception (
+	id			bigserial PRIMARY KEY,
+	workspace	text NOT NULL CHECK (workspace <> ''),
+	tenant		text,
+	kind		text NOT NULL CHECK (kind IN ('email', 'phone')),
+	value		text NOT NULL,
+	comment		varchar(255),
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT exception_value_key UNIQUE NULLS NOT DISTINCT (workspace, kind, value, tenant)
+);
+
+COMMENT ON TABLE returning_crm.exception IS
+	'E-mail addresses and phone numbers that must never produce a repeat lead, per workspace and tenant. Written through add_exception, import_exceptions, exclude_lead, exclude_order and remove_exception.';
+COMMENT ON COLUMN returning_crm.exception.id IS
+	'Number of the exception.';
+COMMENT ON COLUMN returning_crm.exception.workspace IS
+	'The workspace the exception belongs to.';
+COMMENT ON COLUMN returning_crm.exception.tenant IS
+	'The text form of the tenant the exception applies to; NULL applies it to every tenant of the workspace.';
+COMMENT ON COLUMN returning_crm.exception.kind IS
+	'email or phone.';
+COMMENT ON COLUMN returning_crm.exception.value IS
+	'The normalised address (normalize_email) or number in E.164 format (normalize_phone).';
+COMMENT ON COLUMN returning_crm.exception.comment IS
+	'Why the address or number is on the list, up to 255 characters.';
+COMMENT ON COLUMN returning_crm.exception.created_at IS
+	'When the exception was added.';
+
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.exception', '');
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.exception_id_seq', '');
+REVOKE ALL ON returning_crm.exception FROM PUBLIC;
+REVOKE ALL ON SEQUENCE returning_crm.exception_id_seq FROM PUBLIC;
+
+-- Normalisers of whole arrays, for GIN indexes on text[] columns.
+CREATE FUNCTION returning_crm.normalize_emails(text[])
+RETURNS text[]
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'normalize_emails';
+COMMENT ON FUNCTION returning_crm.normalize_emails(text[]) IS
+	'Returns the distinct normalised e-mail addresses of the array (see normalize_email), sorted, or NULL when there is none.';
+
+CREATE FUNCTION returning_crm.normalize_phones(text[], region text)
+RETURNS text[]
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'normalize_phones';
+COMMENT ON FUNCTION returning_crm.normalize_phones(text[], text) IS
+	'Returns the distinct phone numbers of the array in E.164 format (see normalize_phone), sorted, or NULL when there is none.';
+
+CREATE FUNCTION returning_crm.normalize_phones(text[])
+RETURNS text[]
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'normalize_phones_international';
+COMMENT ON FUNCTION returning_crm.normalize_phones(text[]) IS
+	'Returns the distinct phone numbers of the array written in international format, in E.164 format, sorted, or NULL when there is none.';
+
+CREATE FUNCTION returning_crm._region_is_known(text)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'returning_region_is_known';
+COMMENT ON FUNCTION returning_crm._region_is_known(text) IS
+	'True when libphonenumber knows the ISO 3166-1 alpha-2 region (any case).';
+
+-- The normalised value and kind of an exception as the user wrote it: an
+-- e-mail address when normalize_email finds one, else a phone number.
+CREATE FUNCTION returning_crm._exception_value(value text, region text,
+											   OUT kind text, OUT normalized text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN e IS NOT NULL THEN 'email' WHEN p IS NOT NULL THEN 'phone' END,
+		   coalesce(e, p)
+	  FROM (SELECT returning_crm.normalize_email(value) AS e) x,
+	  LATERAL (SELECT CASE WHEN e IS NOT NULL THEN NULL
+						   WHEN region IS NULL THEN returning_crm.normalize_phone(value)
+						   ELSE returning_crm.normalize_phone(value, region) END AS p) y
+$$;
+COMMENT ON FUNCTION returning_crm._exception_value(text, text) IS
+	'The kind (email or phone) and normalised form of a value for the exception list, or NULLs when it is neither.';
+
+CREATE FUNCTION returning_crm._region(workspace text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT s.default_region FROM returning_crm.workspace_settings s WHERE s.workspace = _region.workspace
+$$;
+COMMENT ON FUNCTION returning_crm._region(text) IS
+	'The default region of a workspace, or NULL.';
+
+-- The index expressions.  src/identity.c writes the same text in its
+-- queries, so that the planner matches them with the indexes.
+CREATE FUNCTION returning_crm._identity_expr(kind text, col name, is_array boolean, region text,
+											 alias text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format('returning_crm.normalize_%s%s(%s%s)',
+				  CASE WHEN kind = 'email' THEN 'email' ELSE 'phone' END,
+				  CASE WHEN is_array THEN 's' ELSE '' END,
+				  coalesce(alias || '.', '') || quote_ident(col),
+				  CASE WHEN kind <> 'email' AND region IS NOT NULL THEN format(', %L', region) ELSE '' END)
+$$;
+COMMENT ON FUNCTION returning_crm._identity_expr(text, name, boolean, text, text) IS
+	'The SQL expression of a matching index on an e-mail or phone column, optionally with the column qualified by a table alias.';
+
+-- The extension recognises its matching indexes by their comments.
+CREATE FUNCTION returning_crm._identity_index_comment(kind text, col name)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format('Normalised %s of column %I, for matching; kept by the returning extension and dropped by returning_crm.detach().',
+				  CASE kind WHEN 'email' THEN 'e-mail addresses' ELSE 'phone numbers' END, col)
+$$;
+COMMENT ON FUNCTION returning_crm._identity_index_comment(text, name) IS
+	'The comment that marks a matching index made by the extension.';
+
+-- Drop the matching indexes of a table (of one kind, or all).
+CREATE FUNCTION returning_crm._drop_identity_indexes(rel regclass, only_kind text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	idx regclass;
+BEGIN
+	FOR idx IN
+		SELECT i.indexrelid::regclass FROM pg_index i
+		 WHERE i.indrelid = rel
+		   AND obj_description(i.indexrelid, 'pg_class') LIKE 'Normalised % for matching; kept by the returning extension%'
+		   AND (only_kind IS NULL
+				OR obj_description(i.indexrelid, 'pg_class') LIKE
+				   CASE only_kind WHEN 'email' THEN 'Normalised e-mail%' ELSE 'Normalised phone%' END)
+	LOOP
+		EXECUTE format('DROP INDEX %s', idx);
+	END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm._drop_identity_indexes(regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm._drop_identity_indexes(regclass, text) IS
+	'Drops the matching indexes the extension made on a table.';
+
+-- One index per e-mail and phone column: btree on (tenant, expression) for
+-- text columns, GIN on the array expression for text[] columns.  Names are
+-- chosen free of collisions; the comment marks them as the extension's.
+CREATE FUNCTION returning_crm._create_identity_indexes(a returning_crm.attachment,
+													   only_kind text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	region text := returning_crm._region(a.workspace);
+	nsp oid := (SELECT relnamespace FROM pg_class WHERE oid = a.relid);
+	relname text := (SELECT c.relname FROM pg_class c WHERE c.oid = a.relid);
+	k text;
+	col name;
+	typ regtype;
+	is_array boolean;
+	idxname text;
+	n int;
+BEGIN
+	IF a.kind NOT IN ('leads', 'contacts', 'companies') THEN
+		RETURN;
+	END IF;
+	FOREACH k IN ARRAY ARRAY['email', 'phone'] LOOP
+		CONTINUE WHEN only_kind IS NOT NULL AND only_kind <> k;
+		FOREACH col IN ARRAY CASE k WHEN 'email' THEN a.email_columns ELSE a.phone_columns END LOOP
+			typ := returning_crm._column_type(a.relid, col, k || '_columns');
+			is_array := typ IN ('text[]'::regtype, 'character varying[]'::regtype);
+			idxname := left(format('%s_%s_returning_%s', relname, col, k), 63);
+			n := 1;
+			WHILE EXISTS (SELECT FROM pg_class c WHERE c.relname = idxname AND c.relnamespace = nsp) LOOP
+				n := n + 1;
+				idxname := left(format('%s_%s_returning_%s', relname, col, k), 60 - length(n::text)) || '_' || n;
+			END LOOP;
+			IF is_array THEN
+				EXECUTE format('CREATE INDEX %I ON %s USING gin (%s)', idxname, a.relid,
+							   returning_crm._identity_expr(k, col, true, region));
+			ELSE
+				EXECUTE format('CREATE INDEX %I ON %s (%s%s)', idxname, a.relid,
+							   CASE WHEN a.tenant_column IS NULL THEN ''
+									ELSE format('%I, ', a.tenant_column) END,
+							   returning_crm._identity_expr(k, col, false, region));
+			END IF;
+			EXECUTE format('COMMENT ON INDEX %I.%I IS %L', (SELECT nspname FROM pg_namespace WHERE oid = nsp),
+						   idxname, returning_crm._identity_index_comment(k, col));
+		END LOOP;
+	END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm._create_identity_indexes(returning_crm.attachment, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm._create_identity_indexes(returning_crm.attachment, text) IS
+	'Creates the matching indexes of an attached leads, contacts or companies table.';
+
+CREATE FUNCTION returning_crm.attach_contacts(
+	table_name regclass,
+	id_column name DEFAULT 'id',
+	company_column name DEFAULT 'company_id',
+	name_column name DEFAULT NULL,
+	email_columns name[] DEFAULT '{}',
+	phone_columns name[] DEFAULT '{}',
+	tenant_column name DEFAULT NULL,
+	workspace text DEFAULT 'default')
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
+		jsonb_build_object(
+			'relid', table_name::oid, 'workspace', workspace, 'kind', 'contacts',
+			'id_column', id_column, 'company_column', company_column,
+			'name_column', name_column,
+			'email_columns', coalesce(email_columns, '{}'), 'phone_columns', coalesce(phone_columns, '{}'),
+			'tenant_column', tenant_column)))
+$$;
+COMMENT ON FUNCTION returning_crm.attach_contacts(regclass, name, name, name, name[], name[], name, text) IS
+	'Attaches a contacts table: its e-mail and phone columns get matching indexes, and inquiry routing fills its name column. Adds no column and no trigger.';
+
+CREATE FUNCTION returning_crm.attach_companies(
+	table_name regclass,
+	id_column name DEFAULT 'id',
+	title_column name DEFAULT NULL,
+	email_columns name[] DEFAULT '{}',
+	phone_columns name[] DEFAULT '{}',
+	tenant_column name DEFAULT NULL,
+	workspace text DEFAULT 'default')
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
+		jsonb_build_object(
+			'relid', table_name::oid, 'workspace', workspace, 'kind', 'companies',
+			'id_column', id_column, 'title_column', title_column,
+			'email_columns', coalesce(email_columns, '{}'), 'phone_columns', coalesce(phone_columns, '{}'),
+			'tenant_column', tenant_column)))
+$$;
+COMMENT ON FUNCTION returning_crm.attach_companies(regclass, name, name, name[], name[], name, text) IS
+	'Attaches a companies table: its e-mail and phone columns get matching indexes, and inquiry routing fills its title column. Adds no column and no trigger.';
+
+-- Settings
+CREATE FUNCTION returning_crm.configure(
+	workspace text DEFAULT 'default',
+	repeat_sales boolean DEFAULT NULL,
+	leads_enabled boolean DEFAULT NULL,
+	use_finished_lead boolean DEFAULT NULL,
+	default_region text DEFAULT NULL)
+RETURNS returning_crm.workspace_settings
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ws text := configure.workspace;
+	region text := upper(btrim(configure.default_region));
+	old_region text;
+	r returning_crm.workspace_settings;
+	a returning_crm.attachment;
+BEGIN
+	IF ws IS NULL OR ws = '' THEN
+		RAISE EXCEPTION 'workspace must not be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF region <> '' AND NOT returning_crm._region_is_known(region) THEN
+		RAISE EXCEPTION 'unknown region "%"', configure.default_region
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give an ISO 3166-1 alpha-2 code such as DE or GB, or an empty string for none.';
+	END IF;
+
+	INSERT INTO returning_crm.workspace_settings AS s (workspace) VALUES (ws)
+		ON CONFLICT ON CONSTRAINT workspace_settings_pkey DO NOTHING;
+	SELECT s.default_region INTO old_region
+	  FROM returning_crm.workspace_settings s WHERE s.workspace = ws FOR UPDATE;
+	UPDATE returning_crm.workspace_settings s
+	   SET repeat_sales = coalesce(configure.repeat_sales, s.repeat_sales),
+		   leads_enabled = coalesce(configure.leads_enabled, s.leads_enabled),
+		   use_finished_lead = coalesce(configure.use_finished_lead, s.use_finished_lead),
+		   default_region = CASE WHEN region IS NULL THEN s.default_region
+								 ELSE nullif(region, '') END
+	 WHERE s.workspace = ws
+	RETURNING s.* INTO r;
+
+	-- The phone indexes have the region in their expression: rebuild them
+	IF r.default_region IS DISTINCT FROM old_region THEN
+		FOR a IN SELECT * FROM returning_crm.attachment x
+				  WHERE x.workspace = ws AND cardinality(x.phone_columns) > 0
+		LOOP
+			PERFORM returning_crm._drop_identity_indexes(a.relid, 'phone');
+			PERFORM returning_crm._create_identity_indexes(a, 'phone');
+		END LOOP;
+	END IF;
+
+	-- Every backend reloads the settings at its next look-up
+	PERFORM returning_crm._invalidate('returning_crm.workspace_settings'::regclass);
+	RETURN r;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text) IS
+	'Changes the settings of a workspace and returns them; a NULL argument leaves that setting as it is, an empty default_region removes it. Changing default_region rebuilds the workspace''s phone indexes.';
+
+-- Exceptions
+CREATE FUNCTION returning_crm.add_exception(
+	value text,
+	comment text DEFAULT NULL,
+	tenant text DEFAULT NULL,
+	workspace text DEFAULT 'default')
+RETURNS returning_crm.exception
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record;
+	r returning_crm.exception;
+BEGIN
+	IF workspace IS NULL OR workspace = '' THEN
+		RAISE EXCEPTION 'workspace must not be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF value IS NULL THEN
+		RAISE EXCEPTION 'value must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF length(comment) > 255 THEN
+		RAISE EXCEPTION 'comment is longer than 255 characters'
+			USING ERRCODE = 'string_data_right_truncation',
+				  DETAIL = format('It has %s characters.', length(comment));
+	END IF;
+	v := returning_crm._exception_value(value, returning_crm._region(workspace));
+	IF v.kind IS NULL THEN
+		RAISE EXCEPTION '"%" is neither an e-mail address nor a phone number',
+			CASE WHEN length(value) > 80 THEN left(value, 77) || '...' ELSE value END
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = CASE WHEN returning_crm._region(workspace) IS NULL
+						 THEN 'Write phone numbers in international format, or set the workspace''s default_region with returning_crm.configure().'
+						 ELSE 'Write an e-mail address or a valid phone number.' END;
+	END IF;
+
+	INSERT INTO returning_crm.exception AS e (workspace, tenant, kind, value, comment)
+	VALUES (add_exception.workspace, add_exception.tenant, v.kind, v.normalized, nullif(add_exception.comment, ''))
+	ON CONFLICT ON CONSTRAINT exception_value_key DO NOTHING
+	RETURNING e.* INTO r;
+	IF NOT FOUND THEN
+		-- Already on the list: the existing entry is returned unchanged
+		SELECT e.* INTO r FROM returning_crm.exception e
+		 WHERE e.workspace = add_exception.workspace AND e.kind = v.kind
+		   AND e.value = v.normalized AND e.tenant IS NOT DISTINCT FROM add_exception.tenant;
+	END IF;
+	RETURN r;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm.add_exception(text, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.add_exception(text, text, text, text) IS
+	'Puts an e-mail address or phone number (the kind is detected) on the exception list of a workspace and tenant, and returns the entry. Adding a value that is already there returns the existing entry unchanged.';
+
+CREATE FUNCTION returning_crm.remove_exception(
+	value text,
+	tenant text DEFAULT NULL,
+	workspace text DEFAULT 'default')
+RETURNS boolean
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record := returning_crm._exception_value(value, returning_crm._region(workspace));
+BEGIN
+	DELETE FROM returning_crm.exception e
+	 WHERE e.workspace = remove_exception.workspace AND e.kind = v.kind
+	   AND e.value = v.normalized AND e.tenant IS NOT DISTINCT FROM remove_exception.tenant;
+	RETURN FOUND;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm.remove_exception(text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.remove_exception(text, text, text) IS
+	'Removes an e-mail address or phone number from the exception list of a workspace and tenant; returns whether it was there.';
+
+CREATE FUNCTION returning_crm.import_exceptions(
+	lines text,
+	tenant text DEFAULT NULL,
+	workspace text DEFAULT 'default')
+RETURNS TABLE (line integer, value text, status text, reason text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	region text := returning_crm._region(workspace);
+BEGIN
+	IF workspace IS NULL OR workspace = '' THEN
+		RAISE EXCEPTION 'workspace must not be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- One set-based pass: split, check, normalise, deduplicate, insert.
+	CREATE TEMP TABLE IF NOT EXISTS returning_import (
+		line int, value text, comment text, kind text, normalized text, reason text, first int
+	) ON COMMIT DROP;
+	TRUNCATE pg_temp.returning_import;
+
+	INSERT INTO pg_temp.returning_import
+	SELECT p.line, p.raw, p.comment, v.kind, v.normalized,
+		   CASE WHEN p.problem IS NOT NULL THEN p.problem
+				WHEN v.kind IS NULL THEN 'neither an e-mail address nor a phone number' END,
+		   NULL
+	  FROM (SELECT t.n::int AS line,
+				   left(btrim(split_part(x.l, ';', 1)), 1000) AS raw,
+				   CASE WHEN strpos(x.l, ';') > 0 THEN nullif(btrim(substr(x.l, strpos(x.l, ';') + 1)), '') END AS comment,
+				   CASE WHEN btrim(x.l, E' \t') = '' THEN 'blank line'
+						WHEN length(x.l) > 2000 THEN 'malformed: line longer than 2000 characters'
+						WHEN translate(x.l, E'\t', ' ') ~ '[[:cntrl:]]' THEN 'malformed: control character in line'
+						WHEN btrim(split_part(x.l, ';', 1), E' \t') = '' THEN 'malformed: no value before ";"'
+						WHEN length(btrim(substr(x.l, strpos(x.l, ';') + 1))) > 255 AND strpos(x.l, ';') > 0
+							THEN 'comment longer than 255 characters'
+				   END AS problem
+			  FROM string_to_table(CASE WHEN right(lines, 1) = E'\n' THEN left(lines, -1) ELSE lines END, E'\n')
+				   WITH ORDINALITY AS t(l0, n),
+			  LATERAL (SELECT rtrim(t.l0, E'\r') AS l) x(l)
+		   ) AS p
+	  LEFT JOIN LATERAL returning_crm._exception_value(CASE WHEN p.problem IS NULL THEN p.raw END, region) v ON true;
+
+	UPDATE pg_temp.returning_import i SET first = f.first
+	  FROM (SELECT j.kind, j.normalized, min(j.line) AS first FROM pg_temp.returning_import j
+			 WHERE j.reason IS NULL GROUP BY j.kind, j.normalized) f
+	 WHERE i.reason IS NULL AND i.kind = f.kind AND i.normalized = f.normalized;
+
+	RETURN QUERY
+	WITH added AS (
+		INSERT INTO returning_crm.exception AS e (workspace, tenant, kind, value, comment)
+		SELECT import_exceptions.workspace, import_exceptions.tenant, i.kind, i.normalized, i.comment
+		  FROM pg_temp.returning_import i WHERE i.reason IS NULL AND i.line = i.first
+		ON CONFLICT ON CONSTRAINT exception_value_key DO NOTHING
+		RETURNING e.kind, e.value
+	)
+	SELECT i.line, coalesce(i.normalized, i.value)::text,
+		   CASE WHEN i.reason IS NOT NULL THEN 'skipped'
+				WHEN i.line <> i.first OR a.value IS NULL THEN 'duplicate'
+				ELSE 'added' END,
+		   CASE WHEN i.reason IS NOT NULL THEN i.reason
+				WHEN i.line <> i.first THEN format('same %s as line %s',
+												   CASE i.kind WHEN 'email' THEN 'address' ELSE 'number' END, i.first)
+				WHEN a.value IS NULL THEN 'already on the exception list' END
+	  FROM pg_temp.returning_import i
+	  LEFT JOIN added a ON a.kind = i.kind AND a.value = i.normalized AND i.line = i.first
+	 ORDER BY i.line;
+	DROP TABLE pg_temp.returning_import;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm.import_exceptions(text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.import_exceptions(text, text, text) IS
+	'Imports exceptions, one "value;comment" per line (the comment is optional), and reports every line: added, duplicate (within the input or already on the list) or skipped with the reason (blank, malformed, comment too long, neither an address nor a number).';
+
+-- The kind, tenant and normalised addresses of one row of an attached table
+CREATE FUNCTION returning_crm._row_addresses(rel regclass, row_id bigint, row_tenant text DEFAULT NULL)
+RETURNS TABLE (tenant text, kind text, value text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	a returning_crm.attachment;
+	region text;
+	k text;
+	col name;
+	parts text[] := '{}';
+BEGIN
+	SELECT * INTO a FROM returning_crm.attachment x WHERE x.relid = rel;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	region := returning_crm._region(a.workspace);
+	FOREACH k IN ARRAY ARRAY['email', 'phone'] LOOP
+		FOREACH col IN ARRAY CASE k WHEN 'email' THEN a.email_columns ELSE a.phone_columns END LOOP
+			parts := parts || format(
+				'SELECT %s::text, %L::text, x FROM %s t, unnest(%s) x WHERE t.%I = $1 %s',
+				CASE WHEN a.tenant_column IS NULL THEN 'NULL' ELSE format('t.%I', a.tenant_column) END,
+				k, a.relid,
+				CASE WHEN returning_crm._column_type(a.relid, col, k) IN ('text[]'::regtype, 'character varying[]'::regtype)
+					 THEN returning_crm._identity_expr(k, col, true, region, 't')
+					 ELSE format('ARRAY[%s]', returning_crm._identity_expr(k, col, false, region, 't')) END,
+				a.id_column,
+				CASE WHEN a.tenant_column IS NULL OR row_tenant IS NULL THEN ''
+					 ELSE format('AND t.%I::text = $2', a.tenant_column) END);
+		END LOOP;
+	END LOOP;
+	IF cardinality(parts) > 0 THEN
+		RETURN QUERY EXECUTE format('SELECT * FROM (%s) s WHERE s.x IS NOT NULL',
+									array_to_string(parts, ' UNION ')) USING row_id, row_tenant;
+	END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm._row_addresses(regclass, bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm._row_addresses(regclass, bigint, text) IS
+	'The normalised e-mail addresses and phone numbers of one row of an attached table, with the row''s tenant.';
+
+-- The addresses of a lead or order and of its client, put on the list
+CREATE FUNCTION returning_crm._exclude(kind text, row_id bigint, workspace text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	a returning_crm.attachment;
+	c record;
+	clients regclass;
+	added bigint := 0;
+	n bigint;
+	found_row boolean := false;
+BEGIN
+	SELECT * INTO a FROM returning_crm.attachment x WHERE x.workspace = _exclude.workspace AND x.kind = _exclude.kind;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'workspace "%" has no attached % table', workspace, kind
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	FOR c IN EXECUTE format('SELECT %s::text AS tenant, %s::bigint AS company, %s::bigint AS contact FROM %s t WHERE t.%I = $1',
+							CASE WHEN a.tenant_column IS NULL THEN 'NULL' ELSE format('t.%I', a.tenant_column) END,
+							coalesce(format('t.%I', a.company_column), 'NULL'),
+							coalesce(format('t.%I', a.contact_column), 'NULL'),
+							a.relid, a.id_column) USING row_id
+	LOOP
+		found_row := true;
+		-- The row's own addresses (leads have them; orders rarely)
+		INSERT INTO returning_crm.exception AS e (workspace, tenant, kind, value, comment)
+		SELECT DISTINCT _exclude.workspace, r.tenant, r.kind, r.value,
+			   format('Excluded with %s %s.', rtrim(_exclude.kind, 's'), row_id)
+		  FROM returning_crm._row_addresses(a.relid, row_id, c.tenant) r
+		ON CONFLICT ON CONSTRAINT exception_value_key DO NOTHING;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		added := added + n;
+		-- Its client's: the company when set, else the contact
+		IF coalesce(c.company, 0) <> 0 THEN
+			clients := (SELECT x.relid FROM returning_crm.attachment x
+						 WHERE x.workspace = _exclude.workspace AND x.kind = 'companies');
+		ELSIF coalesce(c.contact, 0) <> 0 THEN
+			clients := (SELECT x.relid FROM returning_crm.attachment x
+						 WHERE x.workspace = _exclude.workspace AND x.kind = 'contacts');
+		ELSE
+			clients := NULL;
+		END IF;
+		IF clients IS NOT NULL THEN
+			INSERT INTO returning_crm.exception AS e (workspace, tenant, kind, value, comment)
+			SELECT DISTINCT _exclude.workspace, c.tenant, r.kind, r.value,
+				   format('Excluded with %s %s.', rtrim(_exclude.kind, 's'), row_id)
+			  FROM returning_crm._row_addresses(clients,
+					CASE WHEN coalesce(c.company, 0) <> 0 THEN c.company ELSE c.contact END, c.tenant) r
+			ON CONFLICT ON CONSTRAINT exception_value_key DO NOTHING;
+			GET DIAGNOSTICS n = ROW_COUNT;
+			added := added + n;
+		END IF;
+	END LOOP;
+	IF NOT found_row THEN
+		RAISE EXCEPTION '% % does not exist in workspace "%"', rtrim(kind, 's'), row_id, workspace
+			USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN added;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm._exclude(text, bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm._exclude(text, bigint, text) IS
+	'The shared body of exclude_lead and exclude_order.';
+
+CREATE FUNCTION returning_crm.exclude_lead(id bigint, workspace text DEFAULT 'default')
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT returning_crm._exclude('leads', id, workspace) $$;
+REVOKE ALL ON FUNCTION returning_crm.exclude_lead(bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.exclude_lead(bigint, text) IS
+	'Puts the e-mail addresses and phone numbers of a lead, and of its client when it has one, on the exception list; returns how many were added.';
+
+CREATE FUNCTION returning_crm.exclude_order(id bigint, workspace text DEFAULT 'default')
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT returning_crm._exclude('orders', id, workspace) $$;
+REVOKE ALL ON FUNCTION returning_crm.exclude_order(bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.exclude_order(bigint, text) IS
+	'Puts the e-mail addresses and phone numbers of an order''s client (and any of the order itself) on the exception list; returns how many were added.';
+
+-- Matching, for SQL callers
+CREATE FUNCTION returning_crm.find_matches(email text, phone text,
+										   tenant text DEFAULT NULL, workspace text DEFAULT 'default')
+RETURNS TABLE (entity text, id bigint)
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'returning_find_matches';
+REVOKE ALL ON FUNCTION returning_crm.find_matches(text, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.find_matches(text, text, text, text) IS
+	'The attached contacts, companies and open leads of a workspace and tenant with this e-mail address or phone number (raw; both are normalised), one index probe per mapped column.';
+
+CREATE FUNCTION returning_crm.is_excluded(email text, phone text,
+										  tenant text DEFAULT NULL, workspace text DEFAULT 'default')
+RETURNS boolean
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'returning_is_excluded';
+REVOKE ALL ON FUNCTION returning_crm.is_excluded(text, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.is_excluded(text, text, text, text) IS
+	'True when the e-mail address or the phone number (raw; both are normalised) is on the exception list of the workspace, for the tenant or for every tenant.';
