@@ -44,6 +44,20 @@ static MemoryContext config_context = NULL;
 /* Contexts of descriptions replaced during this transaction */
 static List *retired_contexts = NIL;
 
+/*
+ * find_attached_table(): the table of each kind of a workspace, as looked
+ * up last (InvalidOid: none attached).  Forgotten at every relcache
+ * invalidation, since attach and detach invalidate the workspace's tables.
+ */
+typedef struct WorkspaceEntry
+{
+	char	   *workspace;
+	AttachKind	kind;
+	Oid			relid;
+} WorkspaceEntry;
+
+static List *workspace_entries = NIL;
+
 static const char *const kind_names[] = {"leads", "orders", "contacts", "companies"};
 
 static void
@@ -54,6 +68,22 @@ invalidate_callback(Datum arg, Oid relid)
 
 	if (attached_cache == NULL)
 		return;
+
+	/* Any change may be an attach or detach: look workspaces up again */
+	if (workspace_entries != NIL)
+	{
+		ListCell   *lc;
+
+		foreach(lc, workspace_entries)
+		{
+			WorkspaceEntry *w = lfirst(lc);
+
+			pfree(w->workspace);
+			pfree(w);
+		}
+		list_free(workspace_entries);
+		workspace_entries = NIL;
+	}
 
 	hash_seq_init(&status, attached_cache);
 	while ((entry = hash_seq_search(&status)) != NULL)
@@ -216,7 +246,8 @@ static const char *const config_query =
 "SELECT a.kind, a.workspace, a.id_column, a.contact_column, a.company_column,"
 "       a.status_column, a.success_values, a.failure_values, a.lead_column,"
 "       a.ordered_by, a.tenant_column,"
-"       (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name AS state_column,"
+"       CASE WHEN a.kind OPERATOR(pg_catalog.=) ANY ('{leads,orders}'::pg_catalog.text[])"	/* contacts and companies have none */
+"       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name END AS state_column,"
 "       a.pipeline_column, a.amount_column, a.name_column, a.title_column,"
 "       a.email_columns, a.phone_columns, a.match_on_insert, a.new_status"
 "  FROM returning_crm.attachment a"
@@ -423,6 +454,71 @@ get_attached_table(Oid relid, AttachKind expected)
 						get_rel_name(relid), kind_names[at->kind],
 						kind_names[expected])));
 	return at;
+}
+
+/*
+ * The description of the table of a kind attached to a workspace, or NULL
+ * when the workspace has none.  The answer is kept until the next relcache
+ * invalidation.
+ */
+AttachedTable *
+find_attached_table(const char *workspace, AttachKind kind)
+{
+	static SPIPlanPtr find_plan = NULL;
+	ListCell   *lc;
+	Oid			relid = InvalidOid;
+	bool		found = false;
+
+	foreach(lc, workspace_entries)
+	{
+		WorkspaceEntry *w = lfirst(lc);
+
+		if (w->kind == kind && strcmp(w->workspace, workspace) == 0)
+		{
+			relid = w->relid;
+			found = true;
+			break;
+		}
+	}
+
+	if (!found)
+	{
+		Oid			argtypes[2] = {TEXTOID, TEXTOID};
+		Datum		args[2];
+		WorkspaceEntry *w;
+		MemoryContext old;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (find_plan == NULL)
+			find_plan = keep_plan("SELECT a.relid::pg_catalog.oid FROM returning_crm.attachment a"
+								  " WHERE a.workspace OPERATOR(pg_catalog.=) $1"
+								  " AND a.kind OPERATOR(pg_catalog.=) $2", 2, argtypes);
+		args[0] = CStringGetTextDatum(workspace);
+		args[1] = CStringGetTextDatum(kind_names[kind]);
+		if (SPI_execute_plan(find_plan, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read returning_crm.attachment");
+		if (SPI_processed > 0)
+		{
+			bool		isnull;
+
+			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		SPI_finish();
+
+		old = MemoryContextSwitchTo(config_context);
+		w = palloc(sizeof(WorkspaceEntry));
+		w->workspace = pstrdup(workspace);
+		w->kind = kind;
+		w->relid = relid;
+		workspace_entries = lappend(workspace_entries, w);
+		MemoryContextSwitchTo(old);
+	}
+
+	if (!OidIsValid(relid))
+		return NULL;
+	return get_attached_table(relid, kind);
 }
 
 bool

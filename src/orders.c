@@ -94,9 +94,17 @@ client_column(AttachedTable *at, ClientKind kind)
 static void
 append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 {
+	/*
+	 * An order that inquiry routing created for a known client in lead-free
+	 * mode counts like an order from a repeat lead (routing.c).
+	 */
+	appendStringInfoChar(buf, '(');
+	append_order_is_routed(buf, at, alias);
+	appendStringInfoString(buf, " OR ");
+
 	if (!OidIsValid(at->leads_relid))
 	{
-		appendStringInfoString(buf, "false");
+		appendStringInfoString(buf, "false)");
 		return;
 	}
 	appendStringInfo(buf,
@@ -105,7 +113,7 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 	if (at->leads_tenant.attnum != InvalidAttrNumber && at->tenant.attnum != InvalidAttrNumber)
 		appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) %s.%s",
 						 at->leads_tenant.name, alias, at->tenant.name);
-	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) 'repeat')", at->leads_state.name);
+	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) 'repeat'))", at->leads_state.name);
 }
 
 /* The WHERE clause that picks the orders of one client ($1, tenant $2) */
@@ -322,6 +330,9 @@ classify(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
 	if (has_first_won && position_cmp(at, first_won, pos) < 0)
 		return STATE_REPEAT;
 	if (lead_is_repeat(at, tuple, tupdesc, client->tenant))
+		return STATE_REPEATED_INQUIRY;
+	/* An order routed for a known client in lead-free mode (routing.c) */
+	if (routing_order_is_routed(at, tuple, tupdesc))
 		return STATE_REPEATED_INQUIRY;
 	return STATE_NEW;
 }

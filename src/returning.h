@@ -185,6 +185,20 @@ extern void lock_lead(AttachedTable *at, int64 lead_id, const char *tenant);
 extern HeapTuple identity_bind_lead(AttachedTable *at, HeapTuple tuple,
 									TupleDesc tupdesc);
 
+/*
+ * routing.c: orders that inquiry routing creates for a known client in
+ * lead-free mode are repeated inquiries (SPEC.md section 3, rule 2).
+ * routing_inserting_known_client() is true while routing inserts such an
+ * order; routing_order_is_routed() also finds orders routed earlier (it
+ * probes returning_crm.routed_order, and only for a row whose state is
+ * already repeated_inquiry).
+ */
+extern bool routing_inserting_known_client(void);
+extern bool routing_order_is_routed(AttachedTable *at, HeapTuple tuple,
+									TupleDesc tupdesc);
+extern void append_order_is_routed(StringInfo buf, AttachedTable *at,
+								   const char *alias);
+
 /* orders.c */
 extern uint64 orders_recompute_all(AttachedTable *at);
 extern uint64 orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants);

@@ -3,8 +3,1164 @@
  * routing.c
  *	  Routing incoming inquiries (returning_crm.route_inquiry).
  *
+ * An inquiry (an e-mail, a call, a web form, a chat) is turned into the
+ * first of these decisions that applies (SPEC.md section 5):
+ *
+ *	 excluded			 channel email or call, and its e-mail address or
+ *						 phone number is on the exception list
+ *	 attached_to_order	 the top-ranked matching client has open orders
+ *	 attached_to_lead	 ... or open repeat leads; or no client matches but an
+ *						 open lead does (or, with use_finished_lead, a closed
+ *						 lead)
+ *	 repeat_order		 lead-free mode: an order for the known client
+ *	 repeat_lead		 repeat sales on: a lead for the known client
+ *	 attached_to_client  repeat sales off: bound to the known client only
+ *	 new_order			 lead-free mode, nobody known: a contact and an order
+ *	 new_lead			 nobody known: a lead
+ *
+ * Matching, ranking, exceptions and settings come from identity.c.  Rows
+ * are created with plain INSERT statements run through SPI, with the
+ * privileges of the caller, so that the application's defaults,
+ * constraints and triggers apply and the extension's triggers classify the
+ * rows.  Every inquiry is logged in returning_crm.inquiry; that INSERT, and
+ * the one into returning_crm.routed_order, run as the owner of those tables
+ * (callers get no privileges on them).
+ *
+ * Two inquiries from the same address must not both see "nobody known",
+ * and two for one client must not both create a repeat lead.  Before it
+ * looks anything up, routing therefore takes a transaction-level advisory
+ * lock per normalised address (bucketed, like the client locks of locks.c,
+ * and with the same tag in field 4), and once it knows the client, the
+ * client lock of locks.c; it then reads with a snapshot taken after the
+ * locks.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "identity.h"
+#include "normalize.h"
 #include "returning.h"
+
+PG_FUNCTION_INFO_V1(route_inquiry);
+
+/*
+ * Address locks share the advisory lock tag of locks.c (field 4) in a
+ * space of their own (field 3, high half); locks.c uses spaces 1 and 2.
+ */
+#define LOCK_TAG_RETURNING	0x5245	/* "RE", as in locks.c */
+#define LOCK_SPACE_ADDRESS	3
+#define ADDRESS_BUCKETS		1024
+
+/* Most columns one routed INSERT sets, payload included */
+#define MAX_INSERT_COLUMNS	64
+
+typedef enum Decision
+{
+	DECISION_EXCLUDED,
+	DECISION_ATTACHED_TO_ORDER,
+	DECISION_ATTACHED_TO_LEAD,
+	DECISION_REPEAT_ORDER,
+	DECISION_REPEAT_LEAD,
+	DECISION_ATTACHED_TO_CLIENT,
+	DECISION_NEW_LEAD,
+	DECISION_NEW_ORDER
+} Decision;
+
+static const char *const decision_names[] = {
+	"excluded", "attached_to_order", "attached_to_lead", "repeat_order",
+	"repeat_lead", "attached_to_client", "new_lead", "new_order"
+};
+
+static const char *const channels[] = {"email", "call", "webform", "chat"};
+
+/* One column of a routed INSERT: its value in text form, or NULL */
+typedef struct InsertValue
+{
+	AttrNumber	attnum;
+	const char *text;
+} InsertValue;
+
+/*
+ * A kept statement of routing, by key: the INSERTs per table and set of
+ * columns, and the look-ups per table.  "at" is the description the
+ * statement was made for; a reloaded description makes it again.
+ */
+typedef struct RoutingPlan
+{
+	char		key[NAMEDATALEN * 2];	/* hash key */
+	AttachedTable *at;
+	SPIPlanPtr	plan;
+	int			nargs;
+	FmgrInfo   *input;			/* INSERTs: input function per column */
+	Oid		   *ioparam;
+	int32	   *typmod;
+} RoutingPlan;
+
+static HTAB *routing_plans = NULL;
+static MemoryContext routing_context = NULL;
+
+/* The orders table into which routing is inserting a known client's order */
+static Oid	inserting_known_client = InvalidOid;
+
+/* The outcome of one inquiry */
+typedef struct Outcome
+{
+	Decision	decision;
+	int64		lead_id;		/* 0: none */
+	List	   *order_ids;		/* of int64 pointers */
+	int64		contact_id;
+	int64		company_id;
+} Outcome;
+
+/*
+ * Is routing inserting an order for a known client in lead-free mode right
+ * now?  Read by the order trigger (orders.c).
+ */
+bool
+routing_inserting_known_client(void)
+{
+	return OidIsValid(inserting_known_client);
+}
+
+/* Find, or make room for, a kept statement; NULL plan: make it */
+static RoutingPlan *
+routing_plan(AttachedTable *at, const char *key)
+{
+	RoutingPlan *entry;
+	bool		found;
+
+	if (routing_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		routing_context = AllocSetContextCreate(TopMemoryContext,
+												"returning routing",
+												ALLOCSET_SMALL_SIZES);
+		ctl.keysize = NAMEDATALEN * 2;
+		ctl.entrysize = sizeof(RoutingPlan);
+		ctl.hcxt = routing_context;
+		routing_plans = hash_create("returning routing statements", 32, &ctl,
+									HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	entry = hash_search(routing_plans, key, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->at = NULL;
+		entry->plan = NULL;
+		entry->input = NULL;
+	}
+	if (entry->plan != NULL && entry->at != at)
+	{
+		/* Made for an older description of the table */
+		SPI_freeplan(entry->plan);
+		entry->plan = NULL;
+		if (entry->input)
+		{
+			pfree(entry->input);
+			pfree(entry->ioparam);
+			pfree(entry->typmod);
+			entry->input = NULL;
+		}
+	}
+	entry->at = at;
+	return entry;
+}
+
+/*
+ * Is the order routed?  True while routing inserts it (once: the flag is
+ * taken by the first order row of that table), and for a row whose state
+ * is repeated_inquiry already and that returning_crm.routed_order lists:
+ * an UPDATE keeps that fact.  Rows of any other state are not looked up,
+ * so bulk statements pay nothing; orders whose client or position changes
+ * are recomputed set-based, with append_order_is_routed().
+ */
+bool
+routing_order_is_routed(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+{
+	bool		isnull;
+	Datum		state;
+	RoutingPlan *entry;
+	char		key[NAMEDATALEN * 2];
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
+	char	   *tenant;
+	bool		result;
+
+	if (inserting_known_client == at->relid)
+	{
+		inserting_known_client = InvalidOid;
+		return true;
+	}
+	state = heap_getattr(tuple, at->state.attnum, tupdesc, &isnull);
+	if (isnull || strcmp(TextDatumGetCString(state), "repeated_inquiry") != 0)
+		return false;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	snprintf(key, sizeof(key), "routed:%u", at->relid);
+	entry = routing_plan(at, key);
+	if (entry->plan == NULL)
+	{
+		Oid			argtypes[2] = {INT8OID, TEXTOID};
+		char		sql[256];
+
+		snprintf(sql, sizeof(sql),
+				 "SELECT FROM returning_crm.routed_order r"
+				 " WHERE r.relid OPERATOR(pg_catalog.=) %u::pg_catalog.oid::pg_catalog.regclass"
+				 " AND r.order_id OPERATOR(pg_catalog.=) $1"
+				 " AND r.tenant IS NOT DISTINCT FROM $2", at->relid);
+		entry->plan = keep_plan(sql, 2, argtypes);
+	}
+	args[0] = Int64GetDatum(column_int64(&at->id, tuple, tupdesc, &isnull));
+	tenant = column_tenant(at, tuple, tupdesc);
+	if (tenant)
+		args[1] = CStringGetTextDatum(tenant);
+	else
+		nulls[1] = 'n';
+	if (SPI_execute_plan(entry->plan, args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read returning_crm.routed_order");
+	result = SPI_processed > 0;
+	SPI_finish();
+	return result;
+}
+
+/*
+ * SQL: "the order alias is listed in returning_crm.routed_order", for the
+ * set-based recomputation of orders.c.
+ */
+void
+append_order_is_routed(StringInfo buf, AttachedTable *at, const char *alias)
+{
+	appendStringInfo(buf,
+					 "EXISTS (SELECT FROM returning_crm.routed_order r"
+					 " WHERE r.relid OPERATOR(pg_catalog.=) %u::pg_catalog.oid::pg_catalog.regclass"
+					 " AND r.order_id OPERATOR(pg_catalog.=) %s.%s",
+					 at->relid, alias, at->id.name);
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(buf, " AND r.tenant OPERATOR(pg_catalog.=) %s.%s::pg_catalog.text",
+						 alias, at->tenant.name);
+	appendStringInfoChar(buf, ')');
+}
+
+/* Append "alias.status::text = ANY ('{...}')" for the closed values */
+static void
+append_closed_condition(StringInfo buf, AttachedTable *at, const char *alias)
+{
+	StringInfoData list;
+
+	initStringInfo(&list);
+	appendStringInfoChar(&list, '{');
+	for (int k = 0; k < 2; k++)
+	{
+		const ValueList *values = k == 0 ? &at->success : &at->failure;
+
+		for (int i = 0; i < values->count; i++)
+		{
+			if (list.len > 1)
+				appendStringInfoChar(&list, ',');
+			appendStringInfoChar(&list, '"');
+			for (const char *v = values->values[i]; *v; v++)
+			{
+				if (*v == '"' || *v == '\\')
+					appendStringInfoChar(&list, '\\');
+				appendStringInfoChar(&list, *v);
+			}
+			appendStringInfoChar(&list, '"');
+		}
+	}
+	appendStringInfoChar(&list, '}');
+	appendStringInfo(buf, "%s.%s::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[])",
+					 alias, at->status.name, quote_literal_cstr(list.data));
+	pfree(list.data);
+}
+
+static const MappedColumn *
+client_column(AttachedTable *at, ClientKind kind)
+{
+	return kind == CLIENT_COMPANY ? &at->company : &at->contact;
+}
+
+/*
+ * The ids of the rows of a leads or orders table that belong to a client
+ * (by the client rules of positions.c) and are open, ascending; for leads,
+ * only repeat leads, and only the latest one.
+ */
+static List *
+open_rows_of_client(AttachedTable *at, const ClientKey *client)
+{
+	RoutingPlan *entry;
+	char		key[NAMEDATALEN * 2];
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
+	List	   *ids = NIL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (client_column(at, client->kind)->attnum == InvalidAttrNumber)
+		return NIL;
+
+	snprintf(key, sizeof(key), "open:%u:%c", at->relid, (char) client->kind);
+	entry = routing_plan(at, key);
+	if (entry->plan == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[2] = {INT8OID, TEXTOID};
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "SELECT o.%s::pg_catalog.int8 FROM %s o WHERE ",
+						 at->id.name, at->qualified_name);
+		append_client_condition(&sql, at, "o", client->kind);
+		appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) $1",
+						 client_column(at, client->kind)->name);
+		append_tenant_param(&sql, at, "o", 2);
+		appendStringInfoString(&sql, " AND (");
+		append_closed_condition(&sql, at, "o");
+		appendStringInfoString(&sql, ") IS NOT TRUE");
+		if (at->kind == ATTACH_LEADS)
+			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) 'repeat'"
+							 " ORDER BY o.%s DESC LIMIT 1",
+							 at->state.name, at->id.name);
+		else
+			appendStringInfo(&sql, " ORDER BY o.%s", at->id.name);
+		entry->plan = keep_plan(sql.data, 2, argtypes);
+		pfree(sql.data);
+	}
+
+	args[0] = Int64GetDatum(client->id);
+	if (client->tenant)
+		args[1] = CStringGetTextDatum(client->tenant);
+	else
+		nulls[1] = 'n';
+	if (SPI_execute_plan(entry->plan, args, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the open rows of a client");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int64	   *id = MemoryContextAlloc(caller, sizeof(int64));
+
+		*id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+		ids = lappend(ids, id);
+	}
+	return ids;
+}
+
+/*
+ * SQL: "one of the e-mail (or phone) columns of lead l holds the normalised
+ * value $n", written with the expressions of the matching indexes that
+ * attach creates (40_identity.sql, _identity_expr), so that each column is
+ * an index probe.  text[] columns match when any element does.
+ */
+static void
+append_address_match(StringInfo buf, AttachedTable *at, bool phone, int param,
+					 const char *region)
+{
+	int			n = phone ? at->n_phone : at->n_email;
+	MappedColumn *cols = phone ? at->phone : at->email;
+
+	appendStringInfoChar(buf, '(');
+	for (int i = 0; i < n; i++)
+	{
+		bool		is_array = get_element_type(cols[i].typid) != InvalidOid;
+
+		if (i > 0)
+			appendStringInfoString(buf, " OR ");
+		appendStringInfo(buf, "returning_crm.normalize_%s%s(l.%s",
+						 phone ? "phone" : "email", is_array ? "s" : "", cols[i].name);
+		if (phone && region)
+			appendStringInfo(buf, ", %s", quote_literal_cstr(region));
+		if (is_array)
+			appendStringInfo(buf, ") OPERATOR(pg_catalog.@>) ARRAY[$%d]", param);
+		else
+			appendStringInfo(buf, ") OPERATOR(pg_catalog.=) $%d", param);
+	}
+	if (n == 0)
+		appendStringInfoString(buf, "false");
+	appendStringInfoChar(buf, ')');
+}
+
+/*
+ * use_finished_lead: the latest closed lead with this e-mail address or
+ * phone number, or 0.
+ */
+static int64
+latest_closed_lead(AttachedTable *at, const char *tenant, const char *email,
+				   const char *phone, const char *region)
+{
+	RoutingPlan *entry;
+	char		key[NAMEDATALEN * 2];
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	int64		result = 0;
+
+	snprintf(key, sizeof(key), "closed:%u:%s", at->relid, region ? region : "");
+	entry = routing_plan(at, key);
+	if (entry->plan == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "SELECT l.%s::pg_catalog.int8 FROM %s l WHERE ",
+						 at->id.name, at->qualified_name);
+		append_closed_condition(&sql, at, "l");
+		append_tenant_param(&sql, at, "l", 3);
+		appendStringInfoString(&sql, " AND (");
+		append_address_match(&sql, at, false, 1, region);
+		appendStringInfoString(&sql, " OR ");
+		append_address_match(&sql, at, true, 2, region);
+		appendStringInfo(&sql, ") ORDER BY l.%s DESC LIMIT 1", at->id.name);
+		entry->plan = keep_plan(sql.data, 3, argtypes);
+		pfree(sql.data);
+	}
+	if (email)
+		args[0] = CStringGetTextDatum(email);
+	else
+		nulls[0] = 'n';
+	if (phone)
+		args[1] = CStringGetTextDatum(phone);
+	else
+		nulls[1] = 'n';
+	if (tenant)
+		args[2] = CStringGetTextDatum(tenant);
+	else
+		nulls[2] = 'n';
+	if (SPI_execute_plan(entry->plan, args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the closed leads of an address");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+
+		result = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	return result;
+}
+
+/*
+ * Insert one row into an attached table with the given columns and return
+ * its id.  The values are in text form and go through the input function
+ * of each column's type; the statement is kept per table and column set.
+ */
+static int64
+insert_row(AttachedTable *at, InsertValue *values, int n)
+{
+	StringInfoData key;
+	RoutingPlan *entry;
+	Datum		args[MAX_INSERT_COLUMNS];
+	char		nulls[MAX_INSERT_COLUMNS];
+	bool		isnull;
+	int64		id;
+
+	initStringInfo(&key);
+	appendStringInfo(&key, "insert:%u", at->relid);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&key, ",%d", values[i].attnum);
+	if (key.len >= NAMEDATALEN * 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many columns in an inquiry's payload")));
+
+	entry = routing_plan(at, key.data);
+	if (entry->plan == NULL)
+	{
+		StringInfoData sql;
+		StringInfoData vals;
+		Oid			argtypes[MAX_INSERT_COLUMNS];
+		MemoryContext old;
+
+		old = MemoryContextSwitchTo(routing_context);
+		entry->input = palloc0(sizeof(FmgrInfo) * Max(n, 1));
+		entry->ioparam = palloc0(sizeof(Oid) * Max(n, 1));
+		entry->typmod = palloc0(sizeof(int32) * Max(n, 1));
+		MemoryContextSwitchTo(old);
+
+		initStringInfo(&sql);
+		initStringInfo(&vals);
+		appendStringInfo(&sql, "INSERT INTO %s ", at->qualified_name);
+		for (int i = 0; i < n; i++)
+		{
+			Oid			collation;
+			Oid			infunc;
+
+			get_atttypetypmodcoll(at->relid, values[i].attnum, &argtypes[i],
+								  &entry->typmod[i], &collation);
+			getTypeInputInfo(argtypes[i], &infunc, &entry->ioparam[i]);
+			fmgr_info_cxt(infunc, &entry->input[i], routing_context);
+			appendStringInfo(&sql, "%s%s", i == 0 ? "(" : ", ",
+							 quote_identifier(get_attname(at->relid, values[i].attnum, false)));
+			appendStringInfo(&vals, "%s$%d", i == 0 ? "" : ", ", i + 1);
+		}
+		if (n == 0)
+			appendStringInfoString(&sql, "DEFAULT VALUES");
+		else
+			appendStringInfo(&sql, ") VALUES (%s)", vals.data);
+		appendStringInfo(&sql, " RETURNING %s::pg_catalog.int8", at->id.name);
+		entry->plan = keep_plan(sql.data, n, argtypes);
+		entry->nargs = n;
+		pfree(sql.data);
+		pfree(vals.data);
+	}
+
+	for (int i = 0; i < n; i++)
+	{
+		args[i] = InputFunctionCall(&entry->input[i], (char *) values[i].text,
+									entry->ioparam[i], entry->typmod[i]);
+		nulls[i] = values[i].text == NULL ? 'n' : ' ';
+	}
+	if (SPI_execute_plan(entry->plan, args, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
+		SPI_processed != 1)
+		elog(ERROR, "could not insert into \"%s\"", get_rel_name(at->relid));
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									 1, &isnull));
+	pfree(key.data);
+	return id;
+}
+
+/* Add a column to a routed INSERT, unless the payload sets it */
+static void
+add_value(InsertValue *values, int *n, int payload_from, AttrNumber attnum,
+		  const char *text)
+{
+	if (attnum == InvalidAttrNumber)
+		return;
+	for (int i = payload_from; i < *n; i++)
+		if (values[i].attnum == attnum)
+			return;
+	if (*n >= MAX_INSERT_COLUMNS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many columns in an inquiry's payload")));
+	values[*n].attnum = attnum;
+	values[*n].text = text;
+	(*n)++;
+}
+
+/* The text form of a value for an e-mail or phone column: text or text[] */
+static const char *
+address_value(const MappedColumn *col, const char *value)
+{
+	StringInfoData buf;
+
+	if (value == NULL || get_element_type(col->typid) == InvalidOid)
+		return value;
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"");
+	for (const char *v = value; *v; v++)
+	{
+		if (*v == '"' || *v == '\\')
+			appendStringInfoChar(&buf, '\\');
+		appendStringInfoChar(&buf, *v);
+	}
+	appendStringInfoString(&buf, "\"}");
+	return buf.data;
+}
+
+/*
+ * The columns of the payload, checked against the table they go into:
+ * every key must name a real column that the application writes (not a
+ * system, dropped or generated column, not the extension's state column,
+ * not a client column).  Values in text form: JSON strings as they are,
+ * numbers and booleans in their JSON spelling, objects and arrays as JSON
+ * text, JSON null as SQL NULL.
+ */
+static int
+payload_values(AttachedTable *at, Jsonb *payload, InsertValue *values)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0;
+	char	   *key = NULL;
+
+	if (payload == NULL)
+		return 0;
+	if (!JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_SCALAR(payload))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("payload must be a JSON object"),
+				 errdetail("Its keys are column names of the table that routing inserts into.")));
+
+	it = JsonbIteratorInit(&payload->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			AttrNumber	attnum;
+
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+			attnum = get_attnum(at->relid, key);
+			if (attnum <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("column \"%s\" of table \"%s\" does not exist", key,
+								get_rel_name(at->relid)),
+						 errdetail("The payload of an inquiry names columns of the table that routing inserts into.")));
+			if (get_attgenerated(at->relid, attnum) != '\0' || attnum == at->state.attnum)
+				ereport(ERROR,
+						(errcode(ERRCODE_GENERATED_ALWAYS),
+						 errmsg("column \"%s\" of table \"%s\" cannot be set by an inquiry's payload",
+								key, get_rel_name(at->relid)),
+						 errdetail("It is a generated column or is kept by the returning extension.")));
+			if (attnum == at->contact.attnum || attnum == at->company.attnum ||
+				attnum == at->tenant.attnum)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column \"%s\" of table \"%s\" cannot be set by an inquiry's payload",
+								key, get_rel_name(at->relid)),
+						 errdetail("Routing sets the client and tenant columns itself.")));
+			if (n >= MAX_INSERT_COLUMNS - 8)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many columns in an inquiry's payload")));
+			values[n].attnum = attnum;
+			values[n].text = NULL;
+		}
+		else if (tok == WJB_VALUE)
+		{
+			switch (v.type)
+			{
+				case jbvNull:
+					values[n].text = NULL;
+					break;
+				case jbvString:
+					values[n].text = pnstrdup(v.val.string.val, v.val.string.len);
+					break;
+				case jbvNumeric:
+					values[n].text = DatumGetCString(DirectFunctionCall1(numeric_out,
+																		 NumericGetDatum(v.val.numeric)));
+					break;
+				case jbvBool:
+					values[n].text = v.val.boolean ? "true" : "false";
+					break;
+				case jbvBinary:
+					values[n].text = JsonbToCString(NULL, v.val.binary.data, v.val.binary.len);
+					break;
+				default:
+					elog(ERROR, "unexpected jsonb value type %d", (int) v.type);
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The first non-empty of the given strings, or NULL */
+static const char *
+first_of(const char *a, const char *b, const char *c, const char *d)
+{
+	if (a && *a)
+		return a;
+	if (b && *b)
+		return b;
+	if (c && *c)
+		return c;
+	if (d && *d)
+		return d;
+	return NULL;
+}
+
+/*
+ * Run a statement on the extension's own tables as the owner of
+ * returning_crm.inquiry: callers have no privileges on them.
+ */
+static void
+execute_as_owner(SPIPlanPtr plan, Datum *args, const char *nulls, int expected)
+{
+	Oid			nsp = get_namespace_oid("returning_crm", false);
+	Oid			relid = get_relname_relid("inquiry", nsp);
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+	Oid			saved_user;
+	int			saved_sec;
+	volatile int rc = 0;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	SetUserIdAndSecContext(owner, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(plan, args, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(saved_user, saved_sec);
+	}
+	PG_END_TRY();
+	if (rc != expected)
+		elog(ERROR, "could not write the inquiry log: %s", SPI_result_code_string(rc));
+}
+
+/* Remember that an order was routed for a known client */
+static void
+record_routed_order(AttachedTable *orders, int64 order_id, const char *tenant)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	if (plan == NULL)
+	{
+		Oid			argtypes[3] = {OIDOID, INT8OID, TEXTOID};
+
+		plan = keep_plan("INSERT INTO returning_crm.routed_order (relid, order_id, tenant)"
+						 " VALUES ($1::pg_catalog.regclass, $2, $3)", 3, argtypes);
+	}
+	args[0] = ObjectIdGetDatum(orders->relid);
+	args[1] = Int64GetDatum(order_id);
+	if (tenant)
+		args[2] = CStringGetTextDatum(tenant);
+	else
+		nulls[2] = 'n';
+	execute_as_owner(plan, args, nulls, SPI_OK_INSERT);
+}
+
+/*
+ * Insert an order for a known client in lead-free mode: the order trigger
+ * classifies it as a repeated inquiry unless the client won before, and
+ * returning_crm.routed_order keeps that fact for later recomputations.
+ */
+static int64
+insert_known_client_order(AttachedTable *orders, InsertValue *values, int n,
+						  const char *tenant)
+{
+	int64		id = 0;
+
+	inserting_known_client = orders->relid;
+	PG_TRY();
+	{
+		id = insert_row(orders, values, n);
+	}
+	PG_FINALLY();
+	{
+		inserting_known_client = InvalidOid;
+	}
+	PG_END_TRY();
+	record_routed_order(orders, id, tenant);
+	return id;
+}
+
+/*
+ * Lock the normalised addresses of an inquiry (transaction-level, bucketed),
+ * in ascending bucket order so that two inquiries never wait for each other
+ * in a cycle.
+ */
+static void
+lock_addresses(int32 workspace_key, const char *tenant, const char *email,
+			   const char *phone)
+{
+	uint32		buckets[2];
+	int			n = 0;
+	const char *addresses[2] = {email, phone};
+
+	for (int i = 0; i < 2; i++)
+	{
+		uint32		h;
+
+		if (addresses[i] == NULL)
+			continue;
+		h = hash_bytes((const unsigned char *) addresses[i], strlen(addresses[i]));
+		h = hash_combine(h, (uint32) i);
+		if (tenant)
+			h = hash_combine(h, hash_bytes((const unsigned char *) tenant, strlen(tenant)));
+		buckets[n++] = h % ADDRESS_BUCKETS;
+	}
+	if (n == 2 && buckets[0] > buckets[1])
+	{
+		uint32		t = buckets[0];
+
+		buckets[0] = buckets[1];
+		buckets[1] = t;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		LOCKTAG		tag;
+
+		if (i == 1 && buckets[1] == buckets[0])
+			break;
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) workspace_key,
+							 (uint32) (LOCK_SPACE_ADDRESS << 16) | buckets[i],
+							 LOCK_TAG_RETURNING);
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	}
+}
+
+/* Replace the active snapshot with one taken now (after a lock wait) */
+static void
+refresh_snapshot(bool pop)
+{
+	if (pop)
+		PopActiveSnapshot();
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+/* Check that the tenant argument fits the workspace's tables */
+static void
+check_tenant(AttachedTable *at, const char *tenant)
+{
+	if (at == NULL)
+		return;
+	if (at->tenant.attnum != InvalidAttrNumber && tenant == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("tenant must be given for workspace \"%s\"", at->workspace),
+				 errdetail("Table %s has the tenant column %s.", at->qualified_name,
+						   at->tenant.name)));
+	if (at->tenant.attnum == InvalidAttrNumber && tenant != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("workspace \"%s\" has no tenants", at->workspace),
+				 errdetail("Table %s has no tenant column.", at->qualified_name),
+				 errhint("Pass tenant => NULL.")));
+}
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/*
+ * route_inquiry(email, phone, name, company_title, channel, payload, tenant,
+ *				 workspace)
+ *	 RETURNS (decision, inquiry_id, lead_id, order_ids, contact_id, company_id)
+ */
+Datum
+route_inquiry(PG_FUNCTION_ARGS)
+{
+	char	   *email = text_arg(fcinfo, 0);
+	char	   *phone = text_arg(fcinfo, 1);
+	char	   *name = text_arg(fcinfo, 2);
+	char	   *company_title = text_arg(fcinfo, 3);
+	char	   *channel = text_arg(fcinfo, 4);
+	Jsonb	   *payload = PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5);
+	char	   *tenant = text_arg(fcinfo, 6);
+	char	   *workspace = text_arg(fcinfo, 7);
+	bool		known_channel = false;
+	AttachedTable *leads;
+	AttachedTable *orders;
+	AttachedTable *contacts;
+	AttachedTable *target;
+	IdentitySettings settings;
+	bool		lead_free;
+	char	   *email_norm = NULL;
+	char	   *phone_norm = NULL;
+	InsertValue values[MAX_INSERT_COLUMNS];
+	int			n_payload;
+	Outcome		out = {DECISION_NEW_LEAD, 0, NIL, 0, 0};
+	int64		inquiry_id;
+	TupleDesc	resultdesc;
+	Datum		result[6];
+	bool		resultnull[6] = {false, false, false, false, false, false};
+	static SPIPlanPtr log_plan = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	/* The arguments */
+	if (channel != NULL)
+		for (int i = 0; i < lengthof(channels); i++)
+			if (strcmp(channel, channels[i]) == 0)
+				known_channel = true;
+	if (!known_channel)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid inquiry channel \"%s\"", channel ? channel : "NULL"),
+				 errhint("Use one of email, call, webform or chat.")));
+	if (workspace == NULL || *workspace == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("workspace must not be empty")));
+	if (get_call_result_type(fcinfo, NULL, &resultdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	/* The workspace: its tables and settings */
+	leads = find_attached_table(workspace, ATTACH_LEADS);
+	orders = find_attached_table(workspace, ATTACH_ORDERS);
+	contacts = find_attached_table(workspace, ATTACH_CONTACTS);
+	settings = identity_settings(workspace);
+	lead_free = leads == NULL || !settings.leads_enabled;
+	target = lead_free ? orders : leads;
+	if (target == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("workspace \"%s\" has no table to route inquiries to", workspace),
+				 errdetail(leads == NULL ? "It has neither a leads nor an orders table."
+						   : "Leads are disabled in it, and it has no orders table."),
+				 errhint("Attach a table with returning_crm.attach_leads() or returning_crm.attach_orders().")));
+	check_tenant(target, tenant);
+
+	/* The payload goes into the lead or order routing would insert */
+	n_payload = payload_values(target, payload, values);
+
+	if (email)
+		email_norm = normalize_email_cstr(email, strlen(email));
+	if (phone)
+		phone_norm = normalize_phone_cstr(phone, strlen(phone), settings.default_region);
+
+	if ((strcmp(channel, "email") == 0 || strcmp(channel, "call") == 0) &&
+		(email_norm || phone_norm) &&
+		identity_is_excluded(workspace, tenant, email_norm, phone_norm))
+		out.decision = DECISION_EXCLUDED;
+	else
+	{
+		List	   *matches;
+		List	   *ranked;
+
+		/* Serialise on the addresses, then read what is committed now */
+		lock_addresses(target->workspace_key, tenant, email_norm, phone_norm);
+		refresh_snapshot(false);
+
+		matches = (email_norm || phone_norm) ?
+			identity_find(workspace, tenant, email_norm, phone_norm) : NIL;
+		ranked = matches != NIL ? identity_rank_clients(workspace, tenant, matches) : NIL;
+
+		if (ranked != NIL)
+		{
+			IdentityMatch *top = linitial(ranked);
+			ClientKey	client;
+			List	   *open_leads = NIL;
+
+			client.kind = top->entity == IDENTITY_COMPANY ? CLIENT_COMPANY : CLIENT_CONTACT;
+			client.id = top->id;
+			client.tenant = tenant;
+			if (client.kind == CLIENT_COMPANY)
+				out.company_id = client.id;
+			else
+				out.contact_id = client.id;
+
+			/* Serialise on the client, and look at its rows once more */
+			lock_client(target, &client);
+			refresh_snapshot(true);
+
+			if (orders)
+				out.order_ids = open_rows_of_client(orders, &client);
+			if (out.order_ids == NIL && !lead_free)
+				open_leads = open_rows_of_client(leads, &client);
+
+			if (out.order_ids != NIL)
+				out.decision = DECISION_ATTACHED_TO_ORDER;
+			else if (open_leads != NIL)
+			{
+				out.decision = DECISION_ATTACHED_TO_LEAD;
+				out.lead_id = *(int64 *) linitial(open_leads);
+			}
+			else if (lead_free || settings.repeat_sales)
+			{
+				int			n = n_payload;
+				const MappedColumn *col = client_column(target, client.kind);
+				char		idtext[32];
+
+				if (col->attnum == InvalidAttrNumber)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("table %s has no %s column", target->qualified_name,
+									client.kind == CLIENT_COMPANY ? "company" : "contact"),
+							 errdetail("The inquiry belongs to a known %s.",
+									   client.kind == CLIENT_COMPANY ? "company" : "contact")));
+				snprintf(idtext, sizeof(idtext), INT64_FORMAT, client.id);
+				add_value(values, &n, 0, col->attnum, idtext);
+				add_value(values, &n, 0, target->tenant.attnum, tenant);
+				add_value(values, &n, 0, target->status.attnum, target->new_status);
+				add_value(values, &n, 0, target->title.attnum,
+						  first_of(name, company_title, email, phone));
+				if (target->n_email > 0)
+					add_value(values, &n, 0, target->email[0].attnum,
+							  address_value(&target->email[0], email_norm ? email_norm : email));
+				if (target->n_phone > 0)
+					add_value(values, &n, 0, target->phone[0].attnum,
+							  address_value(&target->phone[0], phone_norm ? phone_norm : phone));
+
+				if (lead_free)
+				{
+					int64	   *id = palloc(sizeof(int64));
+
+					out.decision = DECISION_REPEAT_ORDER;
+					*id = insert_known_client_order(target, values, n, tenant);
+					out.order_ids = list_make1(id);
+				}
+				else
+				{
+					out.decision = DECISION_REPEAT_LEAD;
+					out.lead_id = insert_row(target, values, n);
+				}
+			}
+			else
+				out.decision = DECISION_ATTACHED_TO_CLIENT;
+		}
+		else
+		{
+			ListCell   *lc;
+
+			/* No client: the latest matching open lead, or a closed one */
+			if (!lead_free)
+			{
+				foreach(lc, matches)
+				{
+					IdentityMatch *m = lfirst(lc);
+
+					if (m->entity == IDENTITY_LEAD && m->id > out.lead_id)
+						out.lead_id = m->id;
+				}
+				if (out.lead_id == 0 && settings.use_finished_lead &&
+					(email_norm || phone_norm))
+					out.lead_id = latest_closed_lead(leads, tenant, email_norm,
+													 phone_norm, settings.default_region);
+			}
+
+			if (out.lead_id != 0)
+				out.decision = DECISION_ATTACHED_TO_LEAD;
+			else
+			{
+				int			n = n_payload;
+
+				if (lead_free && contacts != NULL &&
+					target->contact.attnum != InvalidAttrNumber)
+				{
+					InsertValue cv[8];
+					int			cn = 0;
+					char	   *idtext;
+
+					check_tenant(contacts, tenant);
+					add_value(cv, &cn, 0, contacts->tenant.attnum, tenant);
+					add_value(cv, &cn, 0, contacts->name.attnum,
+							  first_of(name, email, phone, company_title));
+					if (contacts->n_email > 0)
+						add_value(cv, &cn, 0, contacts->email[0].attnum,
+								  address_value(&contacts->email[0], email_norm ? email_norm : email));
+					if (contacts->n_phone > 0)
+						add_value(cv, &cn, 0, contacts->phone[0].attnum,
+								  address_value(&contacts->phone[0], phone_norm ? phone_norm : phone));
+					out.contact_id = insert_row(contacts, cv, cn);
+					idtext = psprintf(INT64_FORMAT, out.contact_id);
+					add_value(values, &n, 0, target->contact.attnum, idtext);
+				}
+				add_value(values, &n, 0, target->tenant.attnum, tenant);
+				add_value(values, &n, 0, target->status.attnum, target->new_status);
+				add_value(values, &n, 0, target->title.attnum,
+						  first_of(name, company_title, email, phone));
+				if (target->n_email > 0)
+					add_value(values, &n, 0, target->email[0].attnum,
+							  address_value(&target->email[0], email_norm ? email_norm : email));
+				if (target->n_phone > 0)
+					add_value(values, &n, 0, target->phone[0].attnum,
+							  address_value(&target->phone[0], phone_norm ? phone_norm : phone));
+				if (lead_free)
+				{
+					int64	   *id = palloc(sizeof(int64));
+
+					out.decision = DECISION_NEW_ORDER;
+					*id = insert_row(target, values, n);
+					out.order_ids = list_make1(id);
+				}
+				else
+				{
+					out.decision = DECISION_NEW_LEAD;
+					out.lead_id = insert_row(target, values, n);
+				}
+			}
+		}
+		PopActiveSnapshot();
+	}
+
+	/* The log */
+	{
+		Datum		args[15];
+		char		nulls[15];
+		Datum		orders_array = (Datum) 0;
+		int			k = 0;
+		bool		isnull;
+		MemoryContext old;
+
+		if (log_plan == NULL)
+		{
+			Oid			argtypes[13] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+			TEXTOID, TEXTOID, JSONBOID, TEXTOID, INT8OID, INT8ARRAYOID, INT8OID, INT8OID};
+
+			log_plan = keep_plan("INSERT INTO returning_crm.inquiry (workspace, tenant, channel,"
+								 " email, phone, name, company_title, payload, decision, lead_id,"
+								 " order_ids, contact_id, company_id)"
+								 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+								 " RETURNING id", 13, argtypes);
+		}
+		if (out.order_ids != NIL)
+		{
+			Datum	   *ids = palloc(sizeof(Datum) * list_length(out.order_ids));
+			ListCell   *lc;
+			int			i = 0;
+
+			foreach(lc, out.order_ids)
+				ids[i++] = Int64GetDatum(*(int64 *) lfirst(lc));
+			orders_array = PointerGetDatum(construct_array(ids, i, INT8OID, 8,
+														   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		}
+
+#define LOG_TEXT(s) \
+		do { nulls[k] = (s) ? ' ' : 'n'; args[k++] = (s) ? CStringGetTextDatum(s) : (Datum) 0; } while (0)
+#define LOG_ID(v) \
+		do { nulls[k] = (v) != 0 ? ' ' : 'n'; args[k++] = Int64GetDatum(v); } while (0)
+		LOG_TEXT(workspace);
+		LOG_TEXT(tenant);
+		LOG_TEXT(channel);
+		LOG_TEXT(email);
+		LOG_TEXT(phone);
+		LOG_TEXT(name);
+		LOG_TEXT(company_title);
+		nulls[k] = payload ? ' ' : 'n';
+		args[k++] = PointerGetDatum(payload);
+		LOG_TEXT(decision_names[out.decision]);
+		LOG_ID(out.lead_id);
+		nulls[k] = orders_array ? ' ' : 'n';
+		args[k++] = orders_array;
+		LOG_ID(out.contact_id);
+		LOG_ID(out.company_id);
+#undef LOG_TEXT
+#undef LOG_ID
+
+		execute_as_owner(log_plan, args, nulls, SPI_OK_INSERT_RETURNING);
+		inquiry_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 1, &isnull));
+
+		/* The result row, in the caller's memory context */
+		old = MemoryContextSwitchTo(caller);
+		result[0] = CStringGetTextDatum(decision_names[out.decision]);
+		result[1] = Int64GetDatum(inquiry_id);
+		result[2] = Int64GetDatum(out.lead_id);
+		resultnull[2] = out.lead_id == 0;
+		result[3] = orders_array == (Datum) 0 ? (Datum) 0 :
+			PointerGetDatum(DatumGetArrayTypePCopy(orders_array));
+		resultnull[3] = orders_array == (Datum) 0;
+		result[4] = Int64GetDatum(out.contact_id);
+		resultnull[4] = out.contact_id == 0;
+		result[5] = Int64GetDatum(out.company_id);
+		resultnull[5] = out.company_id == 0;
+		MemoryContextSwitchTo(old);
+		SPI_finish();
+	}
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(resultdesc),
+													  result, resultnull)));
+}

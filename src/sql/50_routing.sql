@@ -1,0 +1,103 @@
+-- Inquiry routing: the inquiry log, the orders routed for known clients in
+-- lead-free mode, and route_inquiry() (src/routing.c).
+
+-- Every inquiry, whatever was decided.  Personal data: no privileges for
+-- PUBLIC.  route_inquiry() writes it as the table's owner, so callers need
+-- no privileges on it; reading it is granted explicitly.
+CREATE TABLE returning_crm.inquiry (
+	id				bigserial PRIMARY KEY,
+	received_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	workspace		text NOT NULL,
+	tenant			text,
+	channel			text NOT NULL CHECK (channel IN ('email', 'call', 'webform', 'chat')),
+	email			text,
+	phone			text,
+	name			text,
+	company_title	text,
+	payload			jsonb,
+	decision		text NOT NULL CHECK (decision IN ('excluded', 'attached_to_order',
+									'attached_to_lead', 'repeat_order', 'repeat_lead',
+									'attached_to_client', 'new_lead', 'new_order')),
+	lead_id			bigint,
+	order_ids		bigint[],
+	contact_id		bigint,
+	company_id		bigint
+);
+CREATE INDEX inquiry_workspace_received_at_idx
+	ON returning_crm.inquiry (workspace, received_at);
+
+COMMENT ON TABLE returning_crm.inquiry IS
+	'Every inquiry routed by returning_crm.route_inquiry(), exclusions included, with the decision and the entities it was bound to. Holds personal data: no privileges for PUBLIC.';
+COMMENT ON COLUMN returning_crm.inquiry.id IS 'Number of the inquiry, returned by route_inquiry() as inquiry_id.';
+COMMENT ON COLUMN returning_crm.inquiry.received_at IS 'Start of the transaction that routed the inquiry.';
+COMMENT ON COLUMN returning_crm.inquiry.workspace IS 'Workspace the inquiry was routed in.';
+COMMENT ON COLUMN returning_crm.inquiry.tenant IS 'Tenant the inquiry was routed for, or NULL in a workspace without tenants.';
+COMMENT ON COLUMN returning_crm.inquiry.channel IS 'How the inquiry came in: email, call, webform or chat.';
+COMMENT ON COLUMN returning_crm.inquiry.email IS 'E-mail address as given.';
+COMMENT ON COLUMN returning_crm.inquiry.phone IS 'Phone number as given.';
+COMMENT ON COLUMN returning_crm.inquiry.name IS 'Name of the sender as given.';
+COMMENT ON COLUMN returning_crm.inquiry.company_title IS 'Company of the sender as given.';
+COMMENT ON COLUMN returning_crm.inquiry.payload IS 'Further column values for the lead or order routing creates, as given.';
+COMMENT ON COLUMN returning_crm.inquiry.decision IS
+	'What routing decided: excluded, attached_to_order, attached_to_lead, repeat_order, repeat_lead, attached_to_client, new_lead or new_order.';
+COMMENT ON COLUMN returning_crm.inquiry.lead_id IS 'Lead created (new_lead, repeat_lead) or attached to (attached_to_lead).';
+COMMENT ON COLUMN returning_crm.inquiry.order_ids IS 'Open orders attached to (attached_to_order) or the order created (repeat_order, new_order).';
+COMMENT ON COLUMN returning_crm.inquiry.contact_id IS 'Contact the inquiry belongs to (a known client, or the one created by new_order).';
+COMMENT ON COLUMN returning_crm.inquiry.company_id IS 'Company the inquiry belongs to, when the known client is a company.';
+
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.inquiry', '');
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.inquiry_id_seq', '');
+REVOKE ALL ON returning_crm.inquiry FROM PUBLIC;
+REVOKE ALL ON SEQUENCE returning_crm.inquiry_id_seq FROM PUBLIC;
+
+-- Orders created by routing an inquiry of a known client in lead-free mode:
+-- repeated inquiries by SPEC.md section 3, rule 2, like orders from a
+-- repeat lead.  The order trigger and the set-based recomputation of
+-- orders.c read it, with the privileges of whoever changes the orders, so
+-- it is readable by all; it holds no personal data.
+CREATE TABLE returning_crm.routed_order (
+	relid			regclass NOT NULL,
+	order_id		bigint NOT NULL,
+	tenant			text,
+	routed_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE UNIQUE INDEX routed_order_key
+	ON returning_crm.routed_order (relid, order_id, tenant) NULLS NOT DISTINCT;
+
+COMMENT ON TABLE returning_crm.routed_order IS
+	'Orders that returning_crm.route_inquiry() created for a known client in lead-free mode; they count as coming from a repeat lead (repeated inquiry unless the client won before).';
+COMMENT ON COLUMN returning_crm.routed_order.relid IS 'The attached orders table.';
+COMMENT ON COLUMN returning_crm.routed_order.order_id IS 'The id of the order.';
+COMMENT ON COLUMN returning_crm.routed_order.tenant IS 'The text form of the order''s tenant, or NULL without a tenant column.';
+COMMENT ON COLUMN returning_crm.routed_order.routed_at IS 'When the order was created.';
+
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.routed_order', '');
+REVOKE ALL ON returning_crm.routed_order FROM PUBLIC;
+GRANT SELECT ON returning_crm.routed_order TO PUBLIC;
+
+-- Not SECURITY DEFINER: the lead, order or contact it creates is inserted
+-- with the caller's privileges (and the application's row-level security,
+-- constraints and triggers); only the log lines go in as the log's owner.
+CREATE FUNCTION returning_crm.route_inquiry(
+	email text DEFAULT NULL,
+	phone text DEFAULT NULL,
+	name text DEFAULT NULL,
+	company_title text DEFAULT NULL,
+	channel text DEFAULT 'email',
+	payload jsonb DEFAULT '{}',
+	tenant text DEFAULT NULL,
+	workspace text DEFAULT 'default',
+	OUT decision text,
+	OUT inquiry_id bigint,
+	OUT lead_id bigint,
+	OUT order_ids bigint[],
+	OUT contact_id bigint,
+	OUT company_id bigint)
+RETURNS record
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'route_inquiry';
+
+COMMENT ON FUNCTION returning_crm.route_inquiry(text, text, text, text, text, jsonb, text, text) IS
+	'Routes an incoming inquiry to an open order, an open lead, a new or repeat lead or order, or its known client, and logs it in returning_crm.inquiry. Returns the decision; inquiry_id, the log row; lead_id, the lead created or attached to; order_ids, the open orders attached to or the order created; contact_id and company_id, the client (known, or the contact created). Rows are created with the caller''s privileges; payload keys are column names of the lead (or, in lead-free mode, order) table.';
+
+REVOKE ALL ON FUNCTION returning_crm.route_inquiry(text, text, text, text, text, jsonb, text, text) FROM PUBLIC;
