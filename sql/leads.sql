@@ -73,13 +73,19 @@ UPDATE lead2 SET st = 'won_over', person = 8 WHERE id = 1;
 UPDATE lead2 SET person = 8 WHERE id = 2;
 SELECT * FROM lead2 ORDER BY id;
 
--- 10. reclassify changes nothing that is right, and repairs what was wrong.
+-- 10. A lead's state depends on its history, which the row alone does not
+--     show: reclassify keeps every state the triggers gave, and repairs only
+--     missing or unknown states (rows written while the trigger was off).
+INSERT INTO lead (id, status, contact_id) VALUES (50, 'converted', 51);
+UPDATE lead SET status = 'in_progress', contact_id = NULL WHERE id = 50;	-- keeps repeat
+SELECT returning_crm.reclassify('lead') AS changed_on_a_kept_table;
 ALTER TABLE lead DISABLE TRIGGER zz_returning_row;
-UPDATE lead SET returning_state = 'new' WHERE id = 2;
+UPDATE lead SET returning_state = NULL WHERE id = 2;
+UPDATE lead SET returning_state = 'bogus' WHERE id = 3;
 ALTER TABLE lead ENABLE TRIGGER zz_returning_row;
 SELECT returning_crm.reclassify('lead') AS repaired;
 SELECT returning_crm.reclassify('lead') AS repaired_again;
-SELECT id, returning_state FROM lead WHERE id = 2;
+SELECT id, returning_state FROM lead WHERE id IN (2, 3, 50) ORDER BY id;
 
 DROP TABLE lead, lead2;
 DROP TYPE lead_status;

@@ -1,6 +1,7 @@
 -- The order rules, one named scenario each.
 CREATE EXTENSION "returning";
 SET client_min_messages = warning;
+\set SHOW_CONTEXT never
 CREATE SCHEMA crm;
 CREATE TABLE crm.lead (
 	id serial PRIMARY KEY,
@@ -190,6 +191,29 @@ INSERT INTO crm.deal (contact_id, lead_id, created_at)
 SELECT id, contact, lead, state, verdict FROM states;
 TRUNCATE crm.lead;
 SELECT id, contact, lead, state, verdict FROM states;
+
+-- 22. A stage column of an enum type (its text form is not immutable, its
+--     equality is): the partial index on won orders serves the look-up of
+--     a client's first won order.
+CREATE TYPE crm.phase AS ENUM ('open', 'won', 'paid', 'lost');
+CREATE TABLE crm.deal_enum (id int PRIMARY KEY, phase crm.phase NOT NULL, contact_id int, company_id int);
+SELECT returning_crm.attach_orders('crm.deal_enum', stage_column => 'phase', won_values => '{won,paid}',
+	workspace => 'enum');
+INSERT INTO crm.deal_enum VALUES (1, 'open', 1, NULL), (2, 'paid', 1, NULL), (3, 'open', 1, NULL);
+SELECT id, phase, returning_state FROM crm.deal_enum ORDER BY id;
+SELECT pg_get_expr(i.indpred, i.indrelid) AS won_predicate
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE i.indrelid = 'crm.deal_enum'::regclass AND c.relname LIKE '%won_contact';
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM crm.deal_enum o
+ WHERE (o.company_id IS NULL OR o.company_id = 0) AND o.contact_id <> 0 AND o.contact_id = 1
+   AND o.phase OPERATOR(pg_catalog.=) ANY ('{"won","paid"}'::crm.phase[])
+ ORDER BY o.id LIMIT 1;
+RESET enable_seqscan;
+-- a value that is not of the type is an error at attach
+CREATE TABLE crm.deal_enum2 (LIKE crm.deal_enum INCLUDING ALL);
+SELECT returning_crm.attach_orders('crm.deal_enum2', stage_column => 'phase', won_values => '{gewonnen}',
+	workspace => 'enum2');
 
 DROP VIEW states;
 DROP VIEW expected;

@@ -14,6 +14,7 @@
 
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 
@@ -22,6 +23,7 @@
 PG_FUNCTION_INFO_V1(returning_check_owner);
 PG_FUNCTION_INFO_V1(returning_classify);
 PG_FUNCTION_INFO_V1(returning_invalidate);
+PG_FUNCTION_INFO_V1(returning_won_condition);
 
 /*
  * _check_owner(regclass): the attach functions run as the extension's owner
@@ -82,4 +84,19 @@ returning_invalidate(PG_FUNCTION_ARGS)
 {
 	CacheInvalidateRelcacheByRelid(PG_GETARG_OID(0));
 	PG_RETURN_VOID();
+}
+
+/*
+ * _won_condition(regclass): the predicate of the partial indexes on won
+ * orders, the same text the look-ups use (positions.c).
+ */
+Datum
+returning_won_condition(PG_FUNCTION_ARGS)
+{
+	AttachedTable *at = get_attached_table(PG_GETARG_OID(0), ATTACH_ORDERS);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	append_won_condition(&buf, at, NULL);
+	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
 }

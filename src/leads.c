@@ -73,7 +73,7 @@ lead_changed(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 	if (isnull)
 		return;
 	tenant = column_tenant(at, tuple, tupdesc);
-	lock_lead(at, id, tenant);
+	(void) statement_lock_lead(frame, at, id, tenant);
 	statement_mark_lead(frame, id, tenant);
 }
 
@@ -222,6 +222,8 @@ lead_statement_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	PG_TRY();
 	{
+		/* A busy lead lock is waited for now, with the others, in order */
+		(void) locks_settle(frame);
 		if (frame->leads != NULL)
 		{
 			AttachedTable *at;
@@ -267,10 +269,12 @@ lead_truncate_trigger(PG_FUNCTION_ARGS)
 }
 
 /*
- * Recompute every lead of the table, set-based: attach and reclassify.
- * A lead with a success status keeps the state it has; one that has none
- * yet (a table being attached) is new, since its client may well be the one
- * its conversion created.
+ * Classify the leads that have no state yet, set-based: attach, and
+ * reclassify as a repair.  A lead's state depends on its history (a lead
+ * keeps its state through a success status), which the row alone does not
+ * show, so a lead that has a state keeps it; only a missing or unknown
+ * state is computed from the row.  A lead with a success status is then
+ * new, since its client may well be the one its conversion created.
  */
 uint64
 leads_recompute_all(AttachedTable *at)
@@ -300,8 +304,8 @@ leads_recompute_all(AttachedTable *at)
 	initStringInfo(&computed);
 	appendStringInfo(&computed,
 					 "CASE WHEN l.%s::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[])"
-					 " THEN COALESCE(l.%s, 'new') WHEN (",
-					 at->status.name, quote_literal_cstr(success.data), at->state.name);
+					 " THEN 'new' WHEN (",
+					 at->status.name, quote_literal_cstr(success.data));
 	if (at->company.attnum != InvalidAttrNumber)
 	{
 		append_client_condition(&computed, at, "l", CLIENT_COMPANY);
@@ -314,9 +318,11 @@ leads_recompute_all(AttachedTable *at)
 	appendStringInfoString(&computed, ") IS TRUE THEN 'repeat' ELSE 'new' END");
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s AS l SET %s = %s WHERE l.%s IS DISTINCT FROM %s",
+	appendStringInfo(&sql,
+					 "UPDATE %s AS l SET %s = %s"
+					 " WHERE l.%s IS NULL OR l.%s OPERATOR(pg_catalog.<>) ALL ('{new,repeat}'::pg_catalog.text[])",
 					 at->qualified_name, at->state.name, computed.data,
-					 at->state.name, computed.data);
+					 at->state.name, at->state.name);
 
 	changed = execute_recompute(at->relid, NULL, sql.data, NULL, NULL);
 	pfree(sql.data);

@@ -22,7 +22,8 @@
  *
  * Before it looks at a client's orders, a row trigger locks the client
  * (locks.c), so that the facts it reads cannot change under it before the
- * transaction ends.
+ * transaction ends; when the lock is busy, the statement settles its locks
+ * at its end and recomputes the clients it touched.
  *
  *-------------------------------------------------------------------------
  */
@@ -42,35 +43,6 @@
 
 PG_FUNCTION_INFO_V1(order_row_trigger);
 PG_FUNCTION_INFO_V1(order_statement_trigger);
-
-/* Append the SQL text "stage::text = ANY ('{...}')" for the won values */
-static void
-append_won_condition(StringInfo buf, AttachedTable *at, const char *alias)
-{
-	StringInfoData list;
-
-	initStringInfo(&list);
-	appendStringInfoChar(&list, '{');
-	for (int i = 0; i < at->success.count; i++)
-	{
-		const char *v = at->success.values[i];
-
-		if (i > 0)
-			appendStringInfoChar(&list, ',');
-		appendStringInfoChar(&list, '"');
-		for (; *v; v++)
-		{
-			if (*v == '"' || *v == '\\')
-				appendStringInfoChar(&list, '\\');
-			appendStringInfoChar(&list, *v);
-		}
-		appendStringInfoChar(&list, '"');
-	}
-	appendStringInfoChar(&list, '}');
-	appendStringInfo(buf, "%s.%s::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[])",
-					 alias, at->status.name, quote_literal_cstr(list.data));
-	pfree(list.data);
-}
 
 /* "alias.ordered_by, alias.id" or "alias.id": the position in SQL */
 static void
@@ -251,11 +223,15 @@ client_has_order_after(AttachedTable *at, const ClientKey *client, const Positio
 	return result;
 }
 
-/* Is the order's lead a repeat lead?  Locks the lead first. */
+/*
+ * Is the order's lead a repeat lead?  Locks the lead first; when its lock is
+ * busy, the client is recomputed at the end of the statement instead.
+ */
 static bool
-lead_is_repeat(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
-			   const char *tenant)
+lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
+			   HeapTuple tuple, TupleDesc tupdesc)
 {
+	const char *tenant = client->tenant;
 	bool		isnull;
 	int64		lead_id;
 	Datum		args[2];
@@ -268,7 +244,8 @@ lead_is_repeat(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
 	if (isnull)
 		return false;
 
-	lock_lead(at, lead_id, tenant);
+	if (!statement_lock_lead(frame, at, lead_id, tenant))
+		statement_mark_dirty(frame, client);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -321,15 +298,15 @@ order_is_won(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
  * Classify an order from what is known of its client's first won order.
  */
 static ReturningState
-classify(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
-		 const ClientKey *client, const Position *pos,
+classify(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
+		 TupleDesc tupdesc, const ClientKey *client, const Position *pos,
 		 bool has_first_won, const Position *first_won)
 {
 	if (client->kind == CLIENT_NONE)
 		return STATE_NEW;
 	if (has_first_won && position_cmp(at, first_won, pos) < 0)
 		return STATE_REPEAT;
-	if (lead_is_repeat(at, tuple, tupdesc, client->tenant))
+	if (lead_is_repeat(at, frame, client, tuple, tupdesc))
 		return STATE_REPEATED_INQUIRY;
 	/* An order routed for a known client in lead-free mode (routing.c) */
 	if (routing_order_is_routed(at, tuple, tupdesc))
@@ -368,12 +345,15 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 	entry = statement_client(frame, &client, &found);
 	if (!found)
 	{
-		lock_client(at, &client);
+		if (statement_lock_client(frame, at, &client))
+			statement_touch(frame, &client);
+		else
+			statement_mark_dirty(frame, &client);
 		probe_first_won(at, &client, false, 0, frame->context,
 						&entry->has_first_won, &entry->first_won);
 	}
 
-	state = classify(at, tuple, tupdesc, &client, &pos,
+	state = classify(at, frame, tuple, tupdesc, &client, &pos,
 					 entry->has_first_won, &entry->first_won);
 
 	/*
@@ -427,33 +407,22 @@ order_updated(AttachedTable *at, StatementFrame *frame, HeapTuple oldtuple,
 
 	if (moved)
 	{
-		/* Lock both clients in a fixed order */
-		if (old_client.kind != CLIENT_NONE && new_client.kind != CLIENT_NONE &&
-			(old_client.kind > new_client.kind ||
-			 (old_client.kind == new_client.kind && old_client.id > new_client.id)))
-		{
-			lock_client(at, &new_client);
-			lock_client(at, &old_client);
-		}
-		else
-		{
-			lock_client(at, &old_client);
-			lock_client(at, &new_client);
-		}
+		(void) statement_lock_client(frame, at, &old_client);
+		(void) statement_lock_client(frame, at, &new_client);
 		statement_mark_dirty(frame, &old_client);
 		statement_mark_dirty(frame, &new_client);
 		statement_forget_client(frame, &old_client);
 		statement_forget_client(frame, &new_client);
 	}
-	else
-		lock_client(at, &new_client);
+	else if (!statement_lock_client(frame, at, &new_client))
+		statement_mark_dirty(frame, &new_client);
 
 	if (new_client.kind == CLIENT_NONE)
 		return STATE_NEW;
 
 	probe_first_won(at, &new_client, true, new_pos.id, CurrentMemoryContext,
 					&has_first_won, &first_won);
-	return classify(at, newtuple, tupdesc, &new_client, &new_pos,
+	return classify(at, frame, newtuple, tupdesc, &new_client, &new_pos,
 					has_first_won, &first_won);
 }
 
@@ -469,7 +438,7 @@ order_deleted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 	client = client_of(at, tuple, tupdesc);
 	if (client.kind == CLIENT_NONE)
 		return;
-	lock_client(at, &client);
+	(void) statement_lock_client(frame, at, &client);
 	statement_mark_dirty(frame, &client);
 	statement_forget_client(frame, &client);
 }
@@ -546,7 +515,7 @@ order_row_trigger(PG_FUNCTION_ARGS)
 				/* An unclassified row: have the statement trigger do it */
 				ClientKey	client = client_of(at, result, tupdesc);
 
-				lock_client(at, &client);
+				(void) statement_lock_client(frame, at, &client);
 				statement_mark_dirty(frame, &client);
 				state = STATE_NEW;
 			}
@@ -629,13 +598,13 @@ recompute_sql(AttachedTable *at, ClientKind kind)
 }
 
 /*
- * Recompute every order of the dirty clients of a statement, one kind of
- * client at a time.  The clients are locked already.
+ * Recompute every order of a set of clients, one kind of client at a time.
+ * The clients are locked already.
  */
 static void
-recompute_dirty(AttachedTable *at, StatementFrame *frame)
+recompute_clients(AttachedTable *at, HTAB *set)
 {
-	long		n = frame->dirty ? hash_get_num_entries(frame->dirty) : 0;
+	long		n = set ? hash_get_num_entries(set) : 0;
 	Datum	   *ids;
 	Datum	   *tenants;
 
@@ -651,7 +620,7 @@ recompute_dirty(AttachedTable *at, StatementFrame *frame)
 		Datum		args[2];
 		char		nulls[2] = {' ', ' '};
 
-		statement_collect_dirty(frame, kind, ids, tenants, &count);
+		statement_collect_clients(set, kind, ids, tenants, &count);
 		if (count == 0)
 			continue;
 		if (at->recompute_plan[k] == NULL)
@@ -701,14 +670,20 @@ order_statement_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	PG_TRY();
 	{
-		if (frame->dirty != NULL)
+		/*
+		 * After a contended statement every client it touched is recomputed,
+		 * under locks taken in order; otherwise only the dirty ones.
+		 */
+		HTAB	   *set = locks_settle(frame) ? frame->touched : frame->dirty;
+
+		if (set != NULL)
 		{
 			AttachedTable *at;
 
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
 			at = get_attached_table(relid, ATTACH_ORDERS);
-			recompute_dirty(at, frame);
+			recompute_clients(at, set);
 			SPI_finish();
 		}
 	}

@@ -19,7 +19,12 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_operator.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/syscache.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "returning.h"
 
@@ -164,4 +169,62 @@ append_client_key_exprs(StringInfo buf, AttachedTable *at, const char *alias)
 					 at->contact.attnum != InvalidAttrNumber ? at->contact.name : "NULL");
 	pfree(company.data);
 	pfree(contact.data);
+}
+
+/*
+ * SQL for "the order is won": stage = ANY ('{...}'::stagetype[]), with the
+ * equality operator of the stage column's type, so that the condition is
+ * immutable (an enum's text form is not) and can be an index predicate.
+ * attach creates the partial indexes on won orders with exactly this text
+ * (alias NULL), which lets the planner use them for the look-ups.
+ */
+void
+append_won_condition(StringInfo buf, AttachedTable *at, const char *alias)
+{
+	StringInfoData list;
+	TypeCacheEntry *typentry;
+	Oid			arraytype;
+	HeapTuple	optup;
+	Form_pg_operator op;
+
+	typentry = lookup_type_cache(at->status.typid, TYPECACHE_EQ_OPR);
+	arraytype = get_array_type(at->status.typid);
+	if (!OidIsValid(typentry->eq_opr) || !OidIsValid(arraytype))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("type %s of the stage column has no equality operator",
+						format_type_be(at->status.typid))));
+
+	initStringInfo(&list);
+	appendStringInfoChar(&list, '{');
+	for (int i = 0; i < at->success.count; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&list, ',');
+		appendStringInfoChar(&list, '"');
+		for (const char *v = at->success.values[i]; *v; v++)
+		{
+			if (*v == '"' || *v == '\\')
+				appendStringInfoChar(&list, '\\');
+			appendStringInfoChar(&list, *v);
+		}
+		appendStringInfoChar(&list, '"');
+	}
+	appendStringInfoChar(&list, '}');
+
+	optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(typentry->eq_opr));
+	if (!HeapTupleIsValid(optup))
+		elog(ERROR, "cache lookup failed for operator %u", typentry->eq_opr);
+	op = (Form_pg_operator) GETSTRUCT(optup);
+
+	if (alias)
+		appendStringInfo(buf, "%s.", alias);
+	appendStringInfo(buf, "%s OPERATOR(%s.%s) ANY (%s::%s)",
+					 at->status.name,
+					 quote_identifier(get_namespace_name(op->oprnamespace)),
+					 NameStr(op->oprname),
+					 quote_literal_cstr(list.data),
+					 format_type_be_qualified(arraytype));
+	ReleaseSysCache(optup);
+	pfree(list.data);
 }

@@ -176,8 +176,10 @@ extern void append_client_condition(StringInfo buf, AttachedTable *at,
 									const char *alias, ClientKind kind);
 extern void append_client_key_exprs(StringInfo buf, AttachedTable *at,
 									const char *alias);
+extern void append_won_condition(StringInfo buf, AttachedTable *at,
+								 const char *alias);
 
-/* locks.c */
+/* locks.c: waiting locks, for callers outside the row triggers */
 extern void lock_client(AttachedTable *at, const ClientKey *client);
 extern void lock_lead(AttachedTable *at, int64 lead_id, const char *tenant);
 

@@ -172,21 +172,35 @@ statement_forget_client(StatementFrame *frame, const ClientKey *key)
 		hash_search(frame->clients, key, HASH_REMOVE, NULL);
 }
 
-void
-statement_mark_dirty(StatementFrame *frame, const ClientKey *key)
+static void
+add_client(StatementFrame *frame, HTAB **set, const char *name, const ClientKey *key)
 {
 	ClientKey  *entry;
 	bool		found;
 
 	if (key->kind == CLIENT_NONE)
 		return;
-	if (frame->dirty == NULL)
-		frame->dirty = make_set("returning dirty clients", frame->context,
-								sizeof(ClientKey), sizeof(ClientKey),
-								client_key_hash, client_key_match);
-	entry = hash_search(frame->dirty, key, HASH_ENTER, &found);
+	if (*set == NULL)
+		*set = make_set(name, frame->context, sizeof(ClientKey), sizeof(ClientKey),
+						client_key_hash, client_key_match);
+	entry = hash_search(*set, key, HASH_ENTER, &found);
 	if (!found)
 		entry->tenant = frame_strdup(frame, key->tenant);
+}
+
+/* A client whose orders must all be recomputed at the end of the statement */
+void
+statement_mark_dirty(StatementFrame *frame, const ClientKey *key)
+{
+	add_client(frame, &frame->dirty, "returning dirty clients", key);
+	add_client(frame, &frame->touched, "returning touched clients", key);
+}
+
+/* A client the statement's rows had */
+void
+statement_touch(StatementFrame *frame, const ClientKey *key)
+{
+	add_client(frame, &frame->touched, "returning touched clients", key);
 }
 
 void
@@ -206,21 +220,21 @@ statement_mark_lead(StatementFrame *frame, int64 id, const char *tenant)
 }
 
 /*
- * The dirty clients of one kind as arrays of ids and tenants.  The arrays
- * must have room for every dirty client; *count receives how many were
- * written.
+ * The clients of one kind in a set (dirty or touched) as arrays of ids and
+ * tenants.  The arrays must have room for every client of the set; *count
+ * receives how many were written.
  */
 void
-statement_collect_dirty(StatementFrame *frame, ClientKind kind, Datum *ids,
-						Datum *tenants, int *count)
+statement_collect_clients(HTAB *set, ClientKind kind, Datum *ids,
+						  Datum *tenants, int *count)
 {
 	HASH_SEQ_STATUS status;
 	ClientKey  *key;
 
 	*count = 0;
-	if (frame->dirty == NULL)
+	if (set == NULL)
 		return;
-	hash_seq_init(&status, frame->dirty);
+	hash_seq_init(&status, set);
 	while ((key = hash_seq_search(&status)) != NULL)
 	{
 		if (key->kind != kind)

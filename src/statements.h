@@ -31,6 +31,18 @@ typedef struct LeadKey
 	char	   *tenant;
 } LeadKey;
 
+/* Number of lock buckets per workspace and kind of lock (locks.c) */
+#define LOCK_BUCKETS		512
+
+/* The client and lead locks one statement took, or could not take */
+typedef struct StatementLocks
+{
+	int32		workspace_key;
+	bool		contended;		/* a lock was busy: settle at the end */
+	bits8		held[2][LOCK_BUCKETS / 8];
+	bits8		missed[2][LOCK_BUCKETS / 8];
+} StatementLocks;
+
 typedef struct StatementFrame
 {
 	Oid			relid;
@@ -38,7 +50,9 @@ typedef struct StatementFrame
 	MemoryContext context;
 	HTAB	   *clients;		/* ClientEntry, a bounded cache */
 	HTAB	   *dirty;			/* ClientKey: recompute at the end */
+	HTAB	   *touched;		/* ClientKey: every client the rows had */
 	HTAB	   *leads;			/* LeadKey: orders to recompute at the end */
+	StatementLocks locks;
 	struct StatementFrame *outer;
 } StatementFrame;
 
@@ -49,9 +63,17 @@ extern ClientEntry *statement_client(StatementFrame *frame, const ClientKey *key
 									 bool *found);
 extern void statement_forget_client(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_dirty(StatementFrame *frame, const ClientKey *key);
+extern void statement_touch(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_lead(StatementFrame *frame, int64 id, const char *tenant);
-extern void statement_collect_dirty(StatementFrame *frame, ClientKind kind,
-									Datum *ids, Datum *tenants, int *count);
+extern void statement_collect_clients(HTAB *set, ClientKind kind,
+									  Datum *ids, Datum *tenants, int *count);
+
+/* locks.c */
+extern bool statement_lock_client(StatementFrame *frame, AttachedTable *at,
+								  const ClientKey *client);
+extern bool statement_lock_lead(StatementFrame *frame, AttachedTable *at,
+								int64 lead_id, const char *tenant);
+extern bool locks_settle(StatementFrame *frame);
 extern void statement_collect_leads(StatementFrame *frame, Datum *ids,
 									Datum *tenants, int *count);
 

@@ -7,9 +7,12 @@ CREATE FUNCTION returning_crm._classify(regclass) RETURNS bigint
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_classify';
 CREATE FUNCTION returning_crm._invalidate(regclass) RETURNS void
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_invalidate';
+CREATE FUNCTION returning_crm._won_condition(regclass) RETURNS text
+	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_won_condition';
 REVOKE ALL ON FUNCTION returning_crm._check_owner(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION returning_crm._classify(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION returning_crm._invalidate(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION returning_crm._won_condition(regclass) FROM PUBLIC;
 
 -- The triggers: row triggers classify, statement triggers bracket each
 -- statement and recompute what its rows changed.
@@ -181,7 +184,7 @@ DECLARE
 						 WHEN a.company_column IS NULL THEN format('%I <> 0', a.contact_column)
 						 ELSE format('(%I IS NULL OR %I = 0) AND %I <> 0', a.company_column,
 									 a.company_column, a.contact_column) END;
-	won_cond text := format('%I::text = ANY (%L::text[])', a.status_column, a.success_values);
+	won_cond text := CASE WHEN a.kind = 'orders' THEN returning_crm._won_condition(a.relid) END;
 	tenant_cols name[] := CASE WHEN a.tenant_column IS NULL THEN '{}'::name[] ELSE ARRAY[a.tenant_column] END;
 BEGIN
 	IF a.kind = 'orders' THEN
@@ -304,6 +307,21 @@ BEGIN
 								  array_to_string(array(SELECT unnest(a.success_values)
 														INTERSECT SELECT unnest(a.failure_values)), ', '));
 	END IF;
+	-- Every value must be a value of the status or stage column's type
+	DECLARE
+		v text;
+		typ regtype := returning_crm._column_type(a.relid, a.status_column, 'status_column');
+	BEGIN
+		FOREACH v IN ARRAY a.success_values || a.failure_values LOOP
+			BEGIN
+				EXECUTE format('SELECT %L::%s', v, typ);
+			EXCEPTION WHEN data_exception THEN
+				RAISE EXCEPTION '"%" is not a value of type % of column "%"', v, typ, a.status_column
+					USING ERRCODE = 'invalid_text_representation',
+						  DETAIL = 'Every status or stage value must be a value of the column''s type.';
+			END;
+		END LOOP;
+	END;
 	PERFORM returning_crm._column_type(a.relid, a.lead_column, 'lead_column', ints);
 	PERFORM returning_crm._column_type(a.relid, a.pipeline_column, 'pipeline_column');
 	PERFORM returning_crm._column_type(a.relid, a.amount_column, 'amount_column');
