@@ -26,6 +26,29 @@
  * the one into returning_crm.routed_order, run as the owner of those tables
  * (callers get no privileges on them).
  *
+ * Where the specification leaves room, routing does this:
+ *	- Rows it creates get the mapped columns: the client, the tenant, the
+ *	  status or stage new_status, the title (leads and orders; the name, else
+ *	  the company title, else the e-mail, else the phone) or name (contacts),
+ *	  and the first mapped e-mail and phone column (normalised when valid,
+ *	  else as given; an array of one for text[] columns).  The payload's
+ *	  values come after and win over the mapped data columns; the payload
+ *	  may not name the client or tenant columns, generated columns or the
+ *	  extension's state column, and an unknown key is an error (42703), on
+ *	  every call, so that a bad payload is caught before it matters.  The
+ *	  payload goes only into the lead or order, not into a contact.
+ *	- The top-ranked client's open orders and open repeat leads are read
+ *	  again after its lock: attached_to_order names all its open orders,
+ *	  attached_to_lead its latest open repeat lead.  With no client, the
+ *	  latest matching open lead (highest id), else with use_finished_lead
+ *	  the latest matching closed one.
+ *	- In lead-free mode leads are not looked at; new_order creates a
+ *	  contact only when a contacts table is attached and the orders table
+ *	  has a contact column, else an order without a client.
+ *	- The function runs in the caller's transaction: any error (a bad
+ *	  argument, an application constraint) rolls back everything it did,
+ *	  the log line included, and reaches the caller with its SQLSTATE.
+ *
  * Two inquiries from the same address must not both see "nobody known",
  * and two for one client must not both create a repeat lead.  Before it
  * looks anything up, routing therefore takes a transaction-level advisory

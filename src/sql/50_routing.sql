@@ -25,6 +25,8 @@ CREATE TABLE returning_crm.inquiry (
 );
 CREATE INDEX inquiry_workspace_received_at_idx
 	ON returning_crm.inquiry (workspace, received_at);
+COMMENT ON INDEX returning_crm.inquiry_workspace_received_at_idx IS
+	'Finds the inquiries of a workspace by time.';
 
 COMMENT ON TABLE returning_crm.inquiry IS
 	'Every inquiry routed by returning_crm.route_inquiry(), exclusions included, with the decision and the entities it was bound to. Holds personal data: no privileges for PUBLIC.';
@@ -63,6 +65,8 @@ CREATE TABLE returning_crm.routed_order (
 );
 CREATE UNIQUE INDEX routed_order_key
 	ON returning_crm.routed_order (relid, order_id, tenant) NULLS NOT DISTINCT;
+COMMENT ON INDEX returning_crm.routed_order_key IS
+	'One row per routed order; serves the look-ups of the order trigger and of the set-based recomputation.';
 
 COMMENT ON TABLE returning_crm.routed_order IS
 	'Orders that returning_crm.route_inquiry() created for a known client in lead-free mode; they count as coming from a repeat lead (repeated inquiry unless the client won before).';
@@ -98,6 +102,6 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'route_inquiry';
 
 COMMENT ON FUNCTION returning_crm.route_inquiry(text, text, text, text, text, jsonb, text, text) IS
-	'Routes an incoming inquiry to an open order, an open lead, a new or repeat lead or order, or its known client, and logs it in returning_crm.inquiry. Returns the decision; inquiry_id, the log row; lead_id, the lead created or attached to; order_ids, the open orders attached to or the order created; contact_id and company_id, the client (known, or the contact created). Rows are created with the caller''s privileges; payload keys are column names of the lead (or, in lead-free mode, order) table.';
+	'Routes an incoming inquiry to an open order, an open lead, a new or repeat lead or order, or its known client, and logs it in returning_crm.inquiry. Returns the decision; inquiry_id, the log row; lead_id, the lead created or attached to; order_ids, the open orders attached to or the order created; contact_id and company_id, the client (known, or the contact created). Rows are created with the caller''s privileges. Payload keys are column names of the table a row would be created in (leads; orders in lead-free mode), checked on every call and applied only when a row is created; an unknown key is an error (42703). An error rolls back everything, the log line included.';
 
 REVOKE ALL ON FUNCTION returning_crm.route_inquiry(text, text, text, text, text, jsonb, text, text) FROM PUBLIC;
