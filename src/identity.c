@@ -331,6 +331,7 @@ prepare_source(Workspace *w, Source *src, char entity)
 	StringInfoData buf;
 	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
 	int			branches = 0;
+	SPIPlanPtr	plan;
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "SELECT s.id FROM (");
@@ -359,7 +360,18 @@ prepare_source(Workspace *w, Source *src, char entity)
 	appendStringInfoString(&buf, ") s ORDER BY 1");
 	if (branches == 0)
 		return NULL;
-	return keep_plan(buf.data, 3, argtypes);
+
+	/*
+	 * The plan is the same for every value (index probes), so it is planned
+	 * once, generically, instead of once per call.
+	 */
+	plan = SPI_prepare_cursor(buf.data, 3, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", buf.data,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
 }
 
 static bool
