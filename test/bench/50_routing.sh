@@ -58,10 +58,10 @@ SQL
 
 # latency NAME SCRIPT: run it $calls times, print "median p99" in ms
 latency() {
-	(cd "$work" && pgbench -n -c 1 -t "$calls" -f "$2" -l --log-prefix="$1" "$db" >/dev/null)
-	cat "$work/$1".* | awk '{ print $3 / 1000 }' | sort -g |
+	(cd "$work" && pgbench -n -c 1 -t "$calls" -f "$2" -l --log-prefix="log_$1" "$db" >/dev/null)
+	cat "$work/log_$1".* | awk '{ print $3 / 1000 }' | sort -g |
 		awk '{ v[NR] = $1 } END { printf "%.3f %.3f\n", v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.5)] }'
-	rm -f "$work/$1".*
+	rm -f "$work/log_$1".*
 }
 
 echo "   $n contacts, $n leads, $n orders attached; $calls calls per run"
