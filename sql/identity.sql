@@ -43,7 +43,7 @@ SELECT returning_crm.attach_orders('deal', ordered_by => 'created_at');
 SELECT count(*) FROM pg_trigger WHERE tgrelid IN ('contact'::regclass, 'company'::regclass);
 SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index
  WHERE indrelid IN ('contact'::regclass, 'company'::regclass, 'lead'::regclass)
-   AND obj_description(indexrelid, 'pg_class') LIKE 'Normalised%' ORDER BY 1::text;
+   AND obj_description(indexrelid, 'pg_class') LIKE 'Normalised%' ORDER BY indexrelid::regclass::text;
 
 INSERT INTO contact VALUES (1, 'Anna', ' Anna@Example.DE', '030 1234567', '{"0171 2345678"}', NULL),
 						   (2, 'Bob', 'bob@example.de', NULL, NULL, 5),
@@ -129,7 +129,7 @@ SELECT returning_crm.is_excluded('anna@example.de', NULL, '1', 'w2'), returning_
 -- Detach drops the matching indexes and nothing else
 SELECT returning_crm.detach('tcontact');
 SELECT returning_crm.detach('contact');
-SELECT indexrelid::regclass FROM pg_index WHERE indrelid IN ('contact'::regclass, 'tcontact'::regclass) ORDER BY 1::text;
+SELECT indexrelid::regclass FROM pg_index WHERE indrelid IN ('contact'::regclass, 'tcontact'::regclass) ORDER BY indexrelid::regclass::text;
 SELECT count(*) FROM contact;
 
 DROP EXTENSION "returning" CASCADE;

@@ -326,7 +326,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict, p.proparal
 FROM pg_proc p
 WHERE p.pronamespace = 'returning_crm'::regnamespace
   AND p.proname IN ('normalize_email', 'normalize_phone')
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 
 --
 -- In expression indexes
