@@ -10,6 +10,7 @@ OBJS = \
 	src/positions.o \
 	src/leads.o \
 	src/orders.o \
+	src/probes.o \
 	src/statements.o \
 	src/attach.o \
 	src/identity.o \

@@ -13,6 +13,8 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/memutils.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -99,4 +101,120 @@ returning_won_condition(PG_FUNCTION_ARGS)
 	initStringInfo(&buf);
 	append_won_condition(&buf, at, NULL);
 	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
+}
+
+/*
+ * Attaching an orders table in one rewrite.
+ *
+ * Adding the generated columns rewrites the table anyway; classifying its
+ * rows with an UPDATE afterwards would write every row a second time.  So
+ * attach first computes every order's state with one set-based SELECT
+ * (_load_states), keeping the ids of the orders that are not new in two
+ * sorted arrays, and then adds the generated columns and fills the state
+ * column in the same ALTER TABLE, with _initial_state(id) as the USING
+ * expression of the state column.  The arrays live in transaction memory,
+ * 8 bytes per order that is not new, and are gone when the transaction ends.
+ */
+static MemoryContext states_context = NULL;
+static LocalTransactionId states_lxid = InvalidLocalTransactionId;
+static int64 *state_ids[2];		/* repeat, repeated_inquiry */
+static int64 state_counts[2];
+
+PG_FUNCTION_INFO_V1(returning_load_states);
+PG_FUNCTION_INFO_V1(returning_initial_state);
+
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+Datum
+returning_load_states(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	AttachedTable *at;
+	Portal		portal;
+	int64		capacity[2] = {1024, 1024};
+	int64		total = 0;
+
+	if (states_context != NULL && states_lxid == MyProc->lxid)
+		MemoryContextDelete(states_context);
+	states_context = AllocSetContextCreate(TopTransactionContext,
+										   "returning attach states",
+										   ALLOCSET_DEFAULT_SIZES);
+	states_lxid = MyProc->lxid;
+	for (int k = 0; k < 2; k++)
+	{
+		state_ids[k] = MemoryContextAllocHuge(states_context, capacity[k] * sizeof(int64));
+		state_counts[k] = 0;
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	at = get_attached_table(relid, ATTACH_ORDERS);
+	portal = SPI_cursor_open_with_args(NULL, orders_states_sql(at), 0, NULL, NULL, NULL,
+									   true, CURSOR_OPT_NO_SCROLL);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	row = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		id = column_int64(&(MappedColumn) {.attnum = 1, .typid = at->id.typid},
+										  row, desc, &isnull);
+			Datum		state = SPI_getbinval(row, desc, desc->natts, &isnull);
+			int			k;
+
+			total++;
+			switch (state_from_name(TextDatumGetCString(state)))
+			{
+				case STATE_REPEAT:
+					k = 0;
+					break;
+				case STATE_REPEATED_INQUIRY:
+					k = 1;
+					break;
+				default:
+					continue;
+			}
+			if (state_counts[k] == capacity[k])
+			{
+				capacity[k] *= 2;
+				state_ids[k] = repalloc_huge(state_ids[k], capacity[k] * sizeof(int64));
+			}
+			state_ids[k][state_counts[k]++] = id;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+
+	for (int k = 0; k < 2; k++)
+		qsort(state_ids[k], state_counts[k], sizeof(int64), int64_cmp);
+	PG_RETURN_INT64(total);
+}
+
+Datum
+returning_initial_state(PG_FUNCTION_ARGS)
+{
+	int64		id = PG_GETARG_INT64(0);
+
+	if (states_context == NULL || states_lxid != MyProc->lxid)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the states of the table being attached are not loaded"),
+				 errhint("It is called by returning_crm.attach_orders() only.")));
+	if (bsearch(&id, state_ids[0], state_counts[0], sizeof(int64), int64_cmp))
+		PG_RETURN_DATUM(state_datum(STATE_REPEAT));
+	if (bsearch(&id, state_ids[1], state_counts[1], sizeof(int64), int64_cmp))
+		PG_RETURN_DATUM(state_datum(STATE_REPEATED_INQUIRY));
+	PG_RETURN_DATUM(state_datum(STATE_NEW));
 }

@@ -249,7 +249,8 @@ static const char *const config_query =
 "       CASE WHEN a.kind OPERATOR(pg_catalog.=) ANY ('{leads,orders}'::pg_catalog.text[])"	/* contacts and companies have none */
 "       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name END AS state_column,"
 "       a.pipeline_column, a.amount_column, a.name_column, a.title_column,"
-"       a.email_columns, a.phone_columns, a.match_on_insert, a.new_status"
+"       a.email_columns, a.phone_columns, a.match_on_insert, a.new_status,"
+"       a.column_prefix"
 "  FROM returning_crm.attachment a"
 " WHERE a.relid OPERATOR(pg_catalog.=) $1";
 
@@ -347,7 +348,9 @@ load_attached_table(Oid relid)
 	{
 		getTypeOutputInfo(at->tenant.typid, &outfunc, &isvarlena);
 		fmgr_info_cxt(outfunc, &at->tenant_out, cxt);
+		getTypeInputInfo(at->tenant.typid, &at->tenant_input, &at->tenant_ioparam);
 	}
+	at->column_prefix = SPI_getvalue(cfg, desc, SPI_fnumber(desc, "column_prefix"));
 	if (at->ordered_by.attnum != InvalidAttrNumber)
 	{
 		typentry = lookup_type_cache(at->ordered_by.typid, TYPECACHE_CMP_PROC_FINFO);
@@ -388,6 +391,11 @@ load_attached_table(Oid relid)
 				resolve_column(&at->leads_id, prelid, p, pdesc, "id_column");
 				resolve_column(&at->leads_tenant, prelid, p, pdesc, "tenant_column");
 				resolve_column(&at->leads_state, prelid, p, pdesc, "state_column");
+				if (at->leads_tenant.attnum != InvalidAttrNumber)
+				{
+					getTypeOutputInfo(at->leads_tenant.typid, &outfunc, &isvarlena);
+					fmgr_info_cxt(outfunc, &at->leads_tenant_out, cxt);
+				}
 			}
 			else
 			{

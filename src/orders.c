@@ -114,6 +114,10 @@ probe_first_won(AttachedTable *at, const ClientKey *client, bool exclude_self,
 	bool		isnull;
 	MemoryContext old;
 
+	if (probe_first_won_direct(at, client, exclude_self, self_id, target,
+							   found, first_won))
+		return;
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (*planp == NULL)
@@ -246,6 +250,9 @@ lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client
 
 	if (!statement_lock_lead(frame, at, lead_id, tenant))
 		statement_mark_dirty(frame, client);
+
+	if (probe_lead_direct(at, lead_id, tenant, &result))
+		return result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -530,9 +537,66 @@ order_row_trigger(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A SELECT of (id[, tenant], state) computed by the rules for every order of
+ * the given clients of one kind ($1 ids, $2 tenants), or of the whole table
+ * (kind CLIENT_NONE).
+ */
+static void
+append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind)
+{
+	appendStringInfo(sql, "SELECT o.%s AS id, ", at->id.name);
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(sql, "o.%s AS tenant, ", at->tenant.name);
+	appendStringInfoString(sql, "CASE");
+	if (kind == CLIENT_NONE)
+	{
+		/* an order without a client is new */
+		appendStringInfoString(sql, " WHEN (");
+		if (at->company.attnum != InvalidAttrNumber)
+		{
+			append_client_condition(sql, at, "o", CLIENT_COMPANY);
+			appendStringInfoString(sql, " OR ");
+		}
+		if (at->contact.attnum != InvalidAttrNumber)
+			append_client_condition(sql, at, "o", CLIENT_CONTACT);
+		else
+			appendStringInfoString(sql, "false");
+		appendStringInfoString(sql, ") IS NOT TRUE THEN 'new'");
+	}
+	appendStringInfoString(sql, " WHEN pg_catalog.bool_or(");
+	append_won_condition(sql, at, "o");
+	appendStringInfoString(sql, ") OVER w THEN 'repeat' WHEN ");
+	append_lead_is_repeat(sql, at, "o");
+	appendStringInfo(sql, " THEN 'repeated_inquiry' ELSE 'new' END AS state FROM %s o",
+					 at->qualified_name);
+	if (kind != CLIENT_NONE)
+	{
+		appendStringInfoString(sql, " WHERE ");
+		append_client_condition(sql, at, "o", kind);
+		appendStringInfo(sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($1)",
+						 client_column(at, kind));
+		if (at->tenant.attnum != InvalidAttrNumber)
+			appendStringInfo(sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($2::%s[])",
+							 at->tenant.name, format_type_be_qualified(at->tenant.typid));
+	}
+	appendStringInfoString(sql, " WINDOW w AS (PARTITION BY ");
+	if (kind == CLIENT_NONE)
+		append_client_key_exprs(sql, at, "o");
+	else
+	{
+		if (at->tenant.attnum != InvalidAttrNumber)
+			appendStringInfo(sql, "o.%s, ", at->tenant.name);
+		appendStringInfo(sql, "o.%s", client_column(at, kind));
+	}
+	appendStringInfoString(sql, " ORDER BY ");
+	append_position(sql, at, "o", false);
+	appendStringInfoString(sql, " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)");
+}
+
+/*
  * The statement that recomputes every order of the given clients of one
- * kind ($1 ids, $2 tenants), or of the whole table (kind CLIENT_NONE), and
- * writes the rows whose state differs.
+ * kind, or of the whole table (kind CLIENT_NONE), and writes the rows whose
+ * state differs.
  */
 static char *
 recompute_sql(AttachedTable *at, ClientKind kind)
@@ -540,60 +604,27 @@ recompute_sql(AttachedTable *at, ClientKind kind)
 	StringInfoData sql;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "UPDATE %s AS t SET %s = s.state FROM ("
-					 "SELECT o.%s AS id, ",
-					 at->qualified_name, at->state.name, at->id.name);
-	if (at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(&sql, "o.%s AS tenant, ", at->tenant.name);
-	appendStringInfoString(&sql, "CASE");
-	if (kind == CLIENT_NONE)
-	{
-		/* an order without a client is new */
-		appendStringInfoString(&sql, " WHEN (");
-		if (at->company.attnum != InvalidAttrNumber)
-		{
-			append_client_condition(&sql, at, "o", CLIENT_COMPANY);
-			appendStringInfoString(&sql, " OR ");
-		}
-		if (at->contact.attnum != InvalidAttrNumber)
-			append_client_condition(&sql, at, "o", CLIENT_CONTACT);
-		else
-			appendStringInfoString(&sql, "false");
-		appendStringInfoString(&sql, ") IS NOT TRUE THEN 'new'");
-	}
-	appendStringInfoString(&sql, " WHEN pg_catalog.bool_or(");
-	append_won_condition(&sql, at, "o");
-	appendStringInfoString(&sql, ") OVER w THEN 'repeat' WHEN ");
-	append_lead_is_repeat(&sql, at, "o");
-	appendStringInfo(&sql, " THEN 'repeated_inquiry' ELSE 'new' END AS state FROM %s o",
-					 at->qualified_name);
-	if (kind != CLIENT_NONE)
-	{
-		appendStringInfoString(&sql, " WHERE ");
-		append_client_condition(&sql, at, "o", kind);
-		appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($1)",
-						 client_column(at, kind));
-		if (at->tenant.attnum != InvalidAttrNumber)
-			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($2::%s[])",
-							 at->tenant.name, format_type_be_qualified(at->tenant.typid));
-	}
-	appendStringInfoString(&sql, " WINDOW w AS (PARTITION BY ");
-	if (kind == CLIENT_NONE)
-		append_client_key_exprs(&sql, at, "o");
-	else
-	{
-		if (at->tenant.attnum != InvalidAttrNumber)
-			appendStringInfo(&sql, "o.%s, ", at->tenant.name);
-		appendStringInfo(&sql, "o.%s", client_column(at, kind));
-	}
-	appendStringInfoString(&sql, " ORDER BY ");
-	append_position(&sql, at, "o", false);
-	appendStringInfoString(&sql, " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)");
+	appendStringInfo(&sql, "UPDATE %s AS t SET %s = s.state FROM (",
+					 at->qualified_name, at->state.name);
+	append_states_select(&sql, at, kind);
 	appendStringInfo(&sql, ") AS s WHERE t.%s OPERATOR(pg_catalog.=) s.id", at->id.name);
 	if (at->tenant.attnum != InvalidAttrNumber)
 		appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) s.tenant", at->tenant.name);
 	appendStringInfo(&sql, " AND t.%s IS DISTINCT FROM s.state", at->state.name);
+	return sql.data;
+}
+
+/*
+ * The SELECT of every order's state by the rules, for attaching a table in
+ * one rewrite (attach.c).
+ */
+char *
+orders_states_sql(AttachedTable *at)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	append_states_select(&sql, at, CLIENT_NONE);
 	return sql.data;
 }
 

@@ -115,6 +115,19 @@ typedef struct AttachedTable
 	/* leads: the workspace's orders table that links to leads, or InvalidOid */
 	Oid			orders_relid;
 
+	char	   *column_prefix;
+	Oid			tenant_input;	/* input function of the tenant column */
+	Oid			tenant_ioparam;
+	FmgrInfo	leads_tenant_out;	/* output function of the leads' tenant */
+
+	/* Indexes for direct look-ups (probes.c), found on first use */
+	bool		indexes_resolved;
+	Oid			won_index[2];	/* won orders: company, contact */
+	RegProcedure won_client_eq[2];
+	RegProcedure won_tenant_eq[2];
+	Oid			leads_index;	/* unique index on the leads' id */
+	RegProcedure leads_id_eq;
+
 	/* Prepared statements, made on first use and kept for the backend */
 	SPIPlanPtr	probe_plan[2];	/* first won order: company, contact */
 	SPIPlanPtr	probe_self_plan[2]; /* the same, leaving out one order id */
@@ -179,6 +192,14 @@ extern void append_client_key_exprs(StringInfo buf, AttachedTable *at,
 extern void append_won_condition(StringInfo buf, AttachedTable *at,
 								 const char *alias);
 
+/* probes.c */
+extern bool probe_first_won_direct(AttachedTable *at, const ClientKey *client,
+								   bool exclude_self, int64 self_id,
+								   MemoryContext target, bool *found,
+								   Position *first_won);
+extern bool probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant,
+							  bool *is_repeat);
+
 /* locks.c: waiting locks, for callers outside the row triggers */
 extern void lock_client(AttachedTable *at, const ClientKey *client);
 extern void lock_lead(AttachedTable *at, int64 lead_id, const char *tenant);
@@ -203,6 +224,7 @@ extern void append_order_is_routed(StringInfo buf, AttachedTable *at,
 
 /* orders.c */
 extern uint64 orders_recompute_all(AttachedTable *at);
+extern char *orders_states_sql(AttachedTable *at);
 extern uint64 orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants);
 
 /* leads.c */

@@ -9,10 +9,16 @@ CREATE FUNCTION returning_crm._invalidate(regclass) RETURNS void
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_invalidate';
 CREATE FUNCTION returning_crm._won_condition(regclass) RETURNS text
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_won_condition';
+CREATE FUNCTION returning_crm._load_states(regclass) RETURNS bigint
+	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_load_states';
+CREATE FUNCTION returning_crm._initial_state(bigint) RETURNS text
+	LANGUAGE C STRICT VOLATILE AS 'MODULE_PATHNAME', 'returning_initial_state';
 REVOKE ALL ON FUNCTION returning_crm._check_owner(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION returning_crm._classify(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION returning_crm._invalidate(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION returning_crm._won_condition(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION returning_crm._load_states(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION returning_crm._initial_state(bigint) FROM PUBLIC;
 
 -- The triggers: row triggers classify, statement triggers bracket each
 -- statement and recompute what its rows changed.
@@ -98,7 +104,12 @@ $$;
 
 -- Add the state column and the generated booleans, or recognise them from an
 -- earlier attachment; a column of that name that is not ours is an error.
-CREATE FUNCTION returning_crm._add_columns(rel regclass, kind text, prefix text)
+-- With check_only, only the names are checked.  With state_using, the state
+-- column exists already and is filled in the same ALTER TABLE that adds the
+-- generated columns (one rewrite), from that expression.
+CREATE FUNCTION returning_crm._add_columns(rel regclass, kind text, prefix text,
+										   state_using text DEFAULT NULL,
+										   check_only boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -140,6 +151,12 @@ BEGIN
 		END IF;
 	END LOOP;
 
+	IF check_only THEN
+		RETURN;
+	END IF;
+	IF state_using IS NOT NULL THEN
+		adds := format('ALTER COLUMN %I TYPE text USING %s', state_col, state_using) || adds;
+	END IF;
 	IF cardinality(adds) > 0 THEN
 		EXECUTE format('ALTER TABLE %s %s', rel, array_to_string(adds, ', '));
 	END IF;
@@ -239,6 +256,7 @@ DECLARE
 	id_num int2;
 	tenant_num int2;
 	classified bigint;
+	saved_work_mem text;
 	fn text := CASE a.kind WHEN 'orders' THEN 'order' ELSE 'lead' END;
 BEGIN
 	IF a.relid IS NULL THEN
@@ -375,14 +393,45 @@ BEGIN
 				  HINT = 'Attach the leads table with returning_crm.attach_leads() first.';
 	END IF;
 
-	IF a.kind IN ('leads', 'orders') THEN
-		PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix);
-	END IF;
-
 	a.attached_at := now();
-	INSERT INTO returning_crm.attachment SELECT a.*;
-
-	classified := returning_crm._classify(a.relid);
+	IF a.kind IN ('leads', 'orders')
+	   AND NOT EXISTS (SELECT FROM pg_attribute
+					    WHERE attrelid = a.relid AND attname = a.column_prefix || 'returning_state'
+						  AND NOT attisdropped)
+	   AND (a.kind = 'leads' OR a.tenant_column IS NULL) THEN
+		-- First attachment: compute the states, then add the generated
+		-- columns and fill the state column in one rewrite of the table.
+		PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix, check_only => true);
+		EXECUTE format('ALTER TABLE %s ADD COLUMN %I text', a.relid, a.column_prefix || 'returning_state');
+		EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', a.relid, a.column_prefix || 'returning_state',
+					   returning_crm._column_comment(a.kind, 'returning_state'));
+		INSERT INTO returning_crm.attachment SELECT a.*;
+		IF a.kind = 'orders' THEN
+			-- one sort of the whole table: give it memory for the time of it
+			saved_work_mem := current_setting('work_mem');
+			PERFORM set_config('work_mem', greatest(pg_size_bytes(saved_work_mem) / 1024,
+													262144)::text || 'kB', true);
+			classified := returning_crm._load_states(a.relid);
+			PERFORM set_config('work_mem', saved_work_mem, true);
+			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix,
+				format('returning_crm._initial_state(%I::bigint)', a.id_column));
+		ELSE
+			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix,
+				format('CASE WHEN %I::text = ANY (%L::text[]) THEN %L WHEN (%s) IS TRUE THEN %L ELSE %L END',
+					   a.status_column, a.success_values, 'new',
+					   concat_ws(' OR ',
+						   CASE WHEN a.company_column IS NOT NULL THEN format('%I <> 0', a.company_column) END,
+						   CASE WHEN a.contact_column IS NOT NULL THEN format('%I <> 0', a.contact_column) END),
+					   'repeat', 'new'));
+			EXECUTE format('SELECT count(*) FROM %s', a.relid) INTO classified;
+		END IF;
+	ELSE
+		IF a.kind IN ('leads', 'orders') THEN
+			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix);
+		END IF;
+		INSERT INTO returning_crm.attachment SELECT a.*;
+		classified := returning_crm._classify(a.relid);
+	END IF;
 	IF a.kind IN ('leads', 'orders') THEN
 		PERFORM returning_crm._create_indexes(a);
 	END IF;

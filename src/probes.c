@@ -1,0 +1,272 @@
+/*-------------------------------------------------------------------------
+ *
+ * probes.c
+ *	  The two look-ups of the row triggers, straight through an index.
+ *
+ * A bulk insert asks, once per client, for the client's first won order,
+ * and, for orders that are not repeat and came from a lead, for the lead's
+ * state.  Through SPI each look-up would start and end an executor; here
+ * it is one index scan: the partial index on won orders that attach
+ * creates, in (tenant, client, ordered_by, id) order, gives the first won
+ * order as its first visible entry, and the leads table's unique index on
+ * its id gives the lead.  The indexes are found once per attached table;
+ * when one is missing (renamed, dropped), the callers fall back to SPI.
+ *
+ * Like an SPI query in a trigger, a look-up sees the rows the statement
+ * wrote so far and what other transactions committed up to now: it makes
+ * the statement's own rows visible and takes a new snapshot.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/nbtree.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "returning.h"
+
+/* The equality procedure of an index column's operator family */
+static RegProcedure
+index_column_eq(Relation index, int column)
+{
+	Oid			opfamily = index->rd_opfamily[column];
+	Oid			type = index->rd_opcintype[column];
+	Oid			op = get_opfamily_member(opfamily, type, type, BTEqualStrategyNumber);
+
+	return OidIsValid(op) ? get_opcode(op) : InvalidOid;
+}
+
+/* A key of an integer column, as the column's own type */
+static Datum
+integer_datum(Oid typid, int64 value)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return Int16GetDatum((int16) value);
+		case INT4OID:
+			return Int32GetDatum((int32) value);
+		default:
+			return Int64GetDatum(value);
+	}
+}
+
+/*
+ * Find the partial indexes on won orders that attach created, by the names
+ * it gave them, and the leads table's unique index on its id.
+ */
+static void
+resolve_indexes(AttachedTable *at)
+{
+	static const char *const kinds[2] = {"company", "contact"};
+	char	   *relname = get_rel_name(at->relid);
+	Oid			nsp = get_rel_namespace(at->relid);
+	int			cut = pg_mbcliplen(relname, strlen(relname), 36);
+
+	for (int k = 0; k < 2; k++)
+	{
+		char		name[NAMEDATALEN * 2];
+		Oid			indexoid;
+		Relation	index;
+
+		at->won_index[k] = InvalidOid;
+		snprintf(name, sizeof(name), "%.*s_%sreturning_won_%s", cut, relname,
+				 at->column_prefix ? at->column_prefix : "", kinds[k]);
+		name[pg_mbcliplen(name, strlen(name), NAMEDATALEN - 1)] = '\0';
+		indexoid = get_relname_relid(name, nsp);
+		if (!OidIsValid(indexoid))
+			continue;
+		index = index_open(indexoid, AccessShareLock);
+		if (index->rd_index->indrelid == at->relid &&
+			index->rd_rel->relam == BTREE_AM_OID &&
+			index->rd_index->indisvalid)
+		{
+			int			client_col = at->tenant.attnum != InvalidAttrNumber ? 1 : 0;
+
+			at->won_index[k] = indexoid;
+			at->won_client_eq[k] = index_column_eq(index, client_col);
+			if (client_col == 1)
+				at->won_tenant_eq[k] = index_column_eq(index, 0);
+			if (!OidIsValid(at->won_client_eq[k]))
+				at->won_index[k] = InvalidOid;
+		}
+		index_close(index, AccessShareLock);
+	}
+
+	at->leads_index = InvalidOid;
+	if (OidIsValid(at->leads_relid))
+	{
+		Relation	leads = table_open(at->leads_relid, AccessShareLock);
+		List	   *indexes = RelationGetIndexList(leads);
+		ListCell   *lc;
+
+		foreach(lc, indexes)
+		{
+			Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+			Form_pg_index form = index->rd_index;
+
+			if (form->indisunique && form->indisvalid && index->rd_rel->relam == BTREE_AM_OID &&
+				form->indnkeyatts == 1 && form->indkey.values[0] == at->leads_id.attnum &&
+				RelationGetIndexPredicate(index) == NIL)
+			{
+				at->leads_index = RelationGetRelid(index);
+				at->leads_id_eq = index_column_eq(index, 0);
+				if (!OidIsValid(at->leads_id_eq))
+					at->leads_index = InvalidOid;
+			}
+			index_close(index, AccessShareLock);
+			if (OidIsValid(at->leads_index))
+				break;
+		}
+		list_free(indexes);
+		table_close(leads, AccessShareLock);
+	}
+	at->indexes_resolved = true;
+}
+
+/* A snapshot that sees the statement's rows so far and every commit */
+static Snapshot
+fresh_snapshot(void)
+{
+	CommandCounterIncrement();
+	return RegisterSnapshot(GetTransactionSnapshot());
+}
+
+/*
+ * The first won order of a client, leaving out the order self_id when
+ * exclude_self.  Returns false when there is no index to do it with; else
+ * sets *found and copies the position into the target memory context.
+ */
+bool
+probe_first_won_direct(AttachedTable *at, const ClientKey *client, bool exclude_self,
+					   int64 self_id, MemoryContext target, bool *found,
+					   Position *first_won)
+{
+	int			k = client->kind == CLIENT_CONTACT ? 1 : 0;
+	const MappedColumn *col = client->kind == CLIENT_CONTACT ? &at->contact : &at->company;
+	Relation	heap;
+	Relation	index;
+	Snapshot	snapshot;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData keys[2];
+	int			nkeys = 0;
+
+	if (!at->indexes_resolved)
+		resolve_indexes(at);
+	if (!OidIsValid(at->won_index[k]))
+		return false;
+	if (at->tenant.attnum != InvalidAttrNumber)
+	{
+		if (client->tenant == NULL || !OidIsValid(at->won_tenant_eq[k]))
+			return false;
+		ScanKeyInit(&keys[nkeys++], 1, BTEqualStrategyNumber, at->won_tenant_eq[k],
+					OidInputFunctionCall(at->tenant_input, client->tenant,
+										 at->tenant_ioparam, -1));
+	}
+	ScanKeyInit(&keys[nkeys], nkeys + 1, BTEqualStrategyNumber, at->won_client_eq[k],
+				integer_datum(col->typid, client->id));
+	nkeys++;
+
+	heap = table_open(at->relid, AccessShareLock);
+	index = index_open(at->won_index[k], AccessShareLock);
+	snapshot = fresh_snapshot();
+	scan = index_beginscan(heap, index, snapshot, nkeys, 0);
+	index_rescan(scan, keys, nkeys, NULL, 0);
+	slot = table_slot_create(heap, NULL);
+
+	*found = false;
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Position	pos;
+		MemoryContext old;
+
+		pos.id = column_int64(&at->id, ExecFetchSlotHeapTuple(slot, false, NULL),
+							  RelationGetDescr(heap), &isnull);
+		if (exclude_self && pos.id == self_id)
+			continue;
+		pos.value = (Datum) 0;
+		pos.isnull = true;
+		if (at->ordered_by.attnum != InvalidAttrNumber)
+			pos.value = slot_getattr(slot, at->ordered_by.attnum, &pos.isnull);
+		old = MemoryContextSwitchTo(target);
+		*first_won = position_copy(at, &pos);
+		MemoryContextSwitchTo(old);
+		*found = true;
+		break;
+	}
+
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	index_close(index, AccessShareLock);
+	table_close(heap, AccessShareLock);
+	return true;
+}
+
+/*
+ * Is the lead a repeat lead?  Returns false when there is no index to find
+ * it with; else sets *is_repeat.
+ */
+bool
+probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant, bool *is_repeat)
+{
+	Relation	heap;
+	Relation	index;
+	Snapshot	snapshot;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+
+	if (!at->indexes_resolved)
+		resolve_indexes(at);
+	if (!OidIsValid(at->leads_index))
+		return false;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, at->leads_id_eq,
+				integer_datum(at->leads_id.typid, lead_id));
+	heap = table_open(at->leads_relid, AccessShareLock);
+	index = index_open(at->leads_index, AccessShareLock);
+	snapshot = fresh_snapshot();
+	scan = index_beginscan(heap, index, snapshot, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	slot = table_slot_create(heap, NULL);
+
+	*is_repeat = false;
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		value;
+
+		/* A lead of another tenant is not this order's lead */
+		if (at->leads_tenant.attnum != InvalidAttrNumber && tenant != NULL)
+		{
+			value = slot_getattr(slot, at->leads_tenant.attnum, &isnull);
+			if (isnull || strcmp(OutputFunctionCall(&at->leads_tenant_out, value), tenant) != 0)
+				continue;
+		}
+		value = slot_getattr(slot, at->leads_state.attnum, &isnull);
+		*is_repeat = !isnull && strcmp(TextDatumGetCString(value), "repeat") == 0;
+		break;
+	}
+
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	index_close(index, AccessShareLock);
+	table_close(heap, AccessShareLock);
+	return true;
+}
