@@ -104,13 +104,7 @@ lead_row_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	at = get_attached_table(RelationGetRelid(rel), ATTACH_LEADS);
 	SPI_finish();
-	frame = statement_current(RelationGetRelid(rel));
-	if (frame == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("statement trigger of attached table \"%s\" did not run",
-						RelationGetRelationName(rel)),
-				 errhint("Do not disable single triggers of an attached table; use returning_crm.detach().")));
+	frame = statement_of_row(rel);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
@@ -196,52 +190,34 @@ recompute_changed_leads(AttachedTable *at, StatementFrame *frame)
 }
 
 /*
+ * The end of a statement on a leads table: a busy lead lock is waited for
+ * now, with the others, in order; then the orders of the changed leads are
+ * recomputed.
+ */
+static void
+leads_statement_end(Oid relid, StatementFrame *frame)
+{
+	(void) locks_settle(frame);
+	if (frame->leads != NULL)
+	{
+		AttachedTable *at;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		at = get_attached_table(relid, ATTACH_LEADS);
+		if (OidIsValid(at->orders_relid))
+			recompute_changed_leads(at, frame);
+		SPI_finish();
+	}
+}
+
+/*
  * BEFORE and AFTER ... FOR EACH STATEMENT on an attached leads table.
  */
 Datum
 lead_statement_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			relid;
-	StatementFrame *frame;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		check_trigger_call(fcinfo, "lead_statement_trigger", false, false);
-	relid = RelationGetRelid(trigdata->tg_relation);
-	if (returning_in_recompute(relid))
-		return PointerGetDatum(NULL);
-
-	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
-	{
-		statement_begin(relid);
-		return PointerGetDatum(NULL);
-	}
-
-	frame = statement_current(relid);
-	if (frame == NULL)
-		return PointerGetDatum(NULL);
-	PG_TRY();
-	{
-		/* A busy lead lock is waited for now, with the others, in order */
-		(void) locks_settle(frame);
-		if (frame->leads != NULL)
-		{
-			AttachedTable *at;
-
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "SPI_connect failed");
-			at = get_attached_table(relid, ATTACH_LEADS);
-			if (OidIsValid(at->orders_relid))
-				recompute_changed_leads(at, frame);
-			SPI_finish();
-		}
-	}
-	PG_FINALLY();
-	{
-		statement_end(frame);
-	}
-	PG_END_TRY();
-	return PointerGetDatum(NULL);
+	return statement_trigger(fcinfo, "lead_statement_trigger", leads_statement_end);
 }
 
 /*

@@ -494,13 +494,7 @@ order_row_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(result);
 
 	at = get_attached_table(RelationGetRelid(rel), ATTACH_ORDERS);
-	frame = statement_current(RelationGetRelid(rel));
-	if (frame == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("statement trigger of attached table \"%s\" did not run",
-						RelationGetRelationName(rel)),
-				 errhint("Do not disable single triggers of an attached table; use returning_crm.detach().")));
+	frame = statement_of_row(rel);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		state = order_inserted(at, frame, result, tupdesc);
@@ -674,56 +668,34 @@ recompute_clients(AttachedTable *at, HTAB *set)
 }
 
 /*
- * BEFORE and AFTER ... FOR EACH STATEMENT on an attached orders table:
- * opens the statement's frame, and at the end recomputes the dirty clients.
+ * The end of a statement on an orders table: after a contended statement
+ * every client it touched is recomputed, under locks taken in order;
+ * otherwise only the dirty ones.
+ */
+static void
+orders_statement_end(Oid relid, StatementFrame *frame)
+{
+	HTAB	   *set = locks_settle(frame) ? frame->touched : frame->dirty;
+
+	if (set != NULL)
+	{
+		AttachedTable *at;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		at = get_attached_table(relid, ATTACH_ORDERS);
+		recompute_clients(at, set);
+		SPI_finish();
+	}
+}
+
+/*
+ * BEFORE and AFTER ... FOR EACH STATEMENT on an attached orders table.
  */
 Datum
 order_statement_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			relid;
-	StatementFrame *frame;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		check_trigger_call(fcinfo, "order_statement_trigger", false, false);
-	relid = RelationGetRelid(trigdata->tg_relation);
-	if (returning_in_recompute(relid))
-		return PointerGetDatum(NULL);
-
-	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
-	{
-		statement_begin(relid);
-		return PointerGetDatum(NULL);
-	}
-
-	frame = statement_current(relid);
-	if (frame == NULL)
-		return PointerGetDatum(NULL);
-	PG_TRY();
-	{
-		/*
-		 * After a contended statement every client it touched is recomputed,
-		 * under locks taken in order; otherwise only the dirty ones.
-		 */
-		HTAB	   *set = locks_settle(frame) ? frame->touched : frame->dirty;
-
-		if (set != NULL)
-		{
-			AttachedTable *at;
-
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "SPI_connect failed");
-			at = get_attached_table(relid, ATTACH_ORDERS);
-			recompute_clients(at, set);
-			SPI_finish();
-		}
-	}
-	PG_FINALLY();
-	{
-		statement_end(frame);
-	}
-	PG_END_TRY();
-	return PointerGetDatum(NULL);
+	return statement_trigger(fcinfo, "order_statement_trigger", orders_statement_end);
 }
 
 /*

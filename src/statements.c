@@ -22,7 +22,9 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "commands/trigger.h"
 #include "utils/builtins.h"
+#include "utils/rel.h"
 #include "utils/memutils.h"
 
 #include "statements.h"
@@ -128,6 +130,60 @@ statement_end(StatementFrame *frame)
 	if (*link == frame)
 		*link = frame->outer;
 	MemoryContextDelete(frame->context);
+}
+
+/* The frame of the statement a row trigger fires in */
+StatementFrame *
+statement_of_row(Relation rel)
+{
+	StatementFrame *frame = statement_current(RelationGetRelid(rel));
+
+	if (frame == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("statement trigger of attached table \"%s\" did not run",
+						RelationGetRelationName(rel)),
+				 errhint("Do not disable single triggers of an attached table; use returning_crm.detach().")));
+	return frame;
+}
+
+/*
+ * The body of the statement triggers of leads and orders: BEFORE opens the
+ * statement's frame, AFTER runs on_end on it and closes it.
+ */
+Datum
+statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
+				  void (*on_end) (Oid relid, StatementFrame *frame))
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			relid;
+	StatementFrame *frame;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		check_trigger_call(fcinfo, funcname, false, false);
+	relid = RelationGetRelid(trigdata->tg_relation);
+	if (returning_in_recompute(relid))
+		return PointerGetDatum(NULL);
+
+	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+	{
+		statement_begin(relid);
+		return PointerGetDatum(NULL);
+	}
+
+	frame = statement_current(relid);
+	if (frame == NULL)
+		return PointerGetDatum(NULL);
+	PG_TRY();
+	{
+		on_end(relid, frame);
+	}
+	PG_FINALLY();
+	{
+		statement_end(frame);
+	}
+	PG_END_TRY();
+	return PointerGetDatum(NULL);
 }
 
 static char *

@@ -57,6 +57,9 @@ typedef struct StatementFrame
 } StatementFrame;
 
 extern StatementFrame *statement_begin(Oid relid);
+extern StatementFrame *statement_of_row(Relation rel);
+extern Datum statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
+							   void (*on_end) (Oid relid, StatementFrame *frame));
 extern StatementFrame *statement_current(Oid relid);
 extern void statement_end(StatementFrame *frame);
 extern ClientEntry *statement_client(StatementFrame *frame, const ClientKey *key,
