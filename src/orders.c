@@ -182,6 +182,9 @@ client_has_order_after(AttachedTable *at, const ClientKey *client, const Positio
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	bool		result;
 
+	if (probe_order_after_direct(at, client, pos, &result))
+		return result;
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (*planp == NULL)
@@ -412,14 +415,25 @@ order_updated(AttachedTable *at, StatementFrame *frame, HeapTuple oldtuple,
 		return STATE_NONE;
 	}
 
+	/*
+	 * Only a won order can be its client's first won order: the old
+	 * client's first won order can move only if the order was won there,
+	 * the new client's only if it is won there and comes before the first.
+	 * Any other move changes no state but the order's own.
+	 */
 	if (moved)
 	{
-		(void) statement_lock_client(frame, at, &old_client);
-		(void) statement_lock_client(frame, at, &new_client);
-		statement_mark_dirty(frame, &old_client);
-		statement_mark_dirty(frame, &new_client);
-		statement_forget_client(frame, &old_client);
-		statement_forget_client(frame, &new_client);
+		if (!statement_lock_client(frame, at, &old_client))
+			statement_mark_dirty(frame, &old_client);
+		if (!statement_lock_client(frame, at, &new_client))
+			statement_mark_dirty(frame, &new_client);
+		statement_touch(frame, &old_client);
+		statement_touch(frame, &new_client);
+		if (old_won)
+		{
+			statement_mark_dirty(frame, &old_client);
+			statement_forget_client(frame, &old_client);
+		}
 	}
 	else if (!statement_lock_client(frame, at, &new_client))
 		statement_mark_dirty(frame, &new_client);
@@ -429,6 +443,12 @@ order_updated(AttachedTable *at, StatementFrame *frame, HeapTuple oldtuple,
 
 	probe_first_won(at, &new_client, true, new_pos.id, CurrentMemoryContext,
 					&has_first_won, &first_won);
+	if (moved && new_won &&
+		(!has_first_won || position_cmp(at, &new_pos, &first_won) < 0))
+	{
+		statement_mark_dirty(frame, &new_client);
+		statement_forget_client(frame, &new_client);
+	}
 	return classify(at, frame, newtuple, tupdesc, &new_client, &new_pos,
 					has_first_won, &first_won);
 }

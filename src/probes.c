@@ -105,6 +105,56 @@ resolve_indexes(AttachedTable *at)
 		index_close(index, AccessShareLock);
 	}
 
+	/*
+	 * Finding a client's orders: attach's own partial index on the client
+	 * column, or any complete btree index that starts with it (after the
+	 * tenant, when there is one).
+	 */
+	{
+		Relation	heap = table_open(at->relid, AccessShareLock);
+		List	   *indexes = RelationGetIndexList(heap);
+		ListCell   *lc;
+
+		for (int k = 0; k < 2; k++)
+		{
+			const MappedColumn *col = k == 0 ? &at->company : &at->contact;
+			char		name[NAMEDATALEN * 2];
+			int			client_col = at->tenant.attnum != InvalidAttrNumber ? 1 : 0;
+
+			at->client_index[k] = InvalidOid;
+			if (col->attnum == InvalidAttrNumber)
+				continue;
+			snprintf(name, sizeof(name), "%.*s_%sreturning_%s", cut, relname,
+					 at->column_prefix ? at->column_prefix : "", kinds[k]);
+			name[pg_mbcliplen(name, strlen(name), NAMEDATALEN - 1)] = '\0';
+			foreach(lc, indexes)
+			{
+				Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+				Form_pg_index form = index->rd_index;
+
+				if (form->indisvalid && index->rd_rel->relam == BTREE_AM_OID &&
+					form->indnkeyatts > client_col &&
+					form->indkey.values[client_col] == col->attnum &&
+					(client_col == 0 || form->indkey.values[0] == at->tenant.attnum) &&
+					(RelationGetIndexPredicate(index) == NIL ||
+					 strcmp(RelationGetRelationName(index), name) == 0))
+				{
+					at->client_index[k] = RelationGetRelid(index);
+					at->client_eq[k] = index_column_eq(index, client_col);
+					if (client_col == 1)
+						at->client_tenant_eq[k] = index_column_eq(index, 0);
+					if (!OidIsValid(at->client_eq[k]))
+						at->client_index[k] = InvalidOid;
+				}
+				index_close(index, AccessShareLock);
+				if (OidIsValid(at->client_index[k]))
+					break;
+			}
+		}
+		list_free(indexes);
+		table_close(heap, AccessShareLock);
+	}
+
 	at->leads_index = InvalidOid;
 	if (OidIsValid(at->leads_relid))
 	{
@@ -261,6 +311,73 @@ probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant, bool *is
 		value = slot_getattr(slot, at->leads_state.attnum, &isnull);
 		*is_repeat = !isnull && strcmp(TextDatumGetCString(value), "repeat") == 0;
 		break;
+	}
+
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	index_close(index, AccessShareLock);
+	table_close(heap, AccessShareLock);
+	return true;
+}
+
+/*
+ * Has the client an order positioned after pos?  Returns false when there
+ * is no index to find the client's orders with; else sets *found.
+ */
+bool
+probe_order_after_direct(AttachedTable *at, const ClientKey *client,
+						 const Position *pos, bool *found)
+{
+	int			k = client->kind == CLIENT_CONTACT ? 1 : 0;
+	const MappedColumn *col = client->kind == CLIENT_CONTACT ? &at->contact : &at->company;
+	Relation	heap;
+	Relation	index;
+	Snapshot	snapshot;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData keys[2];
+	int			nkeys = 0;
+
+	if (!at->indexes_resolved)
+		resolve_indexes(at);
+	if (!OidIsValid(at->client_index[k]))
+		return false;
+	if (at->tenant.attnum != InvalidAttrNumber)
+	{
+		if (client->tenant == NULL || !OidIsValid(at->client_tenant_eq[k]))
+			return false;
+		ScanKeyInit(&keys[nkeys++], 1, BTEqualStrategyNumber, at->client_tenant_eq[k],
+					OidInputFunctionCall(at->tenant_input, client->tenant,
+										 at->tenant_ioparam, -1));
+	}
+	ScanKeyInit(&keys[nkeys], nkeys + 1, BTEqualStrategyNumber, at->client_eq[k],
+				integer_datum(col->typid, client->id));
+	nkeys++;
+
+	heap = table_open(at->relid, AccessShareLock);
+	index = index_open(at->client_index[k], AccessShareLock);
+	snapshot = fresh_snapshot();
+	scan = index_beginscan(heap, index, snapshot, nkeys, 0);
+	index_rescan(scan, keys, nkeys, NULL, 0);
+	slot = table_slot_create(heap, NULL);
+
+	*found = false;
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		HeapTuple	tuple = ExecFetchSlotHeapTuple(slot, false, NULL);
+		ClientKey	other = client_of(at, tuple, RelationGetDescr(heap));
+		Position	other_pos;
+
+		/* a contact's order that belongs to a company is the company's */
+		if (other.kind != client->kind)
+			continue;
+		other_pos = position_of(at, tuple, RelationGetDescr(heap));
+		if (position_cmp(at, &other_pos, pos) > 0)
+		{
+			*found = true;
+			break;
+		}
 	}
 
 	ExecDropSingleTupleTableSlot(slot);

@@ -125,6 +125,9 @@ typedef struct AttachedTable
 	Oid			won_index[2];	/* won orders: company, contact */
 	RegProcedure won_client_eq[2];
 	RegProcedure won_tenant_eq[2];
+	Oid			client_index[2];	/* a client's orders: company, contact */
+	RegProcedure client_eq[2];
+	RegProcedure client_tenant_eq[2];
 	Oid			leads_index;	/* unique index on the leads' id */
 	RegProcedure leads_id_eq;
 
@@ -197,6 +200,8 @@ extern bool probe_first_won_direct(AttachedTable *at, const ClientKey *client,
 								   bool exclude_self, int64 self_id,
 								   MemoryContext target, bool *found,
 								   Position *first_won);
+extern bool probe_order_after_direct(AttachedTable *at, const ClientKey *client,
+									 const Position *pos, bool *found);
 extern bool probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant,
 							  bool *is_repeat);
 
