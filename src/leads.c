@@ -261,21 +261,7 @@ leads_recompute_all(AttachedTable *at)
 	uint64		changed;
 
 	initStringInfo(&success);
-	appendStringInfoChar(&success, '{');
-	for (int i = 0; i < at->success.count; i++)
-	{
-		if (i > 0)
-			appendStringInfoChar(&success, ',');
-		appendStringInfoChar(&success, '"');
-		for (const char *v = at->success.values[i]; *v; v++)
-		{
-			if (*v == '"' || *v == '\\')
-				appendStringInfoChar(&success, '\\');
-			appendStringInfoChar(&success, *v);
-		}
-		appendStringInfoChar(&success, '"');
-	}
-	appendStringInfoChar(&success, '}');
+	append_array_literal(&success, &at->success);
 
 	initStringInfo(&computed);
 	appendStringInfo(&computed,

@@ -172,6 +172,30 @@ append_client_key_exprs(StringInfo buf, AttachedTable *at, const char *alias)
 }
 
 /*
+ * The text of an array literal ('{"a","b"}' without the quotes) holding the
+ * values of a list, for SQL that compares a column with them.
+ */
+void
+append_array_literal(StringInfo buf, const ValueList *list)
+{
+	appendStringInfoChar(buf, '{');
+	for (int i = 0; i < list->count; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(buf, ',');
+		appendStringInfoChar(buf, '"');
+		for (const char *v = list->values[i]; *v; v++)
+		{
+			if (*v == '"' || *v == '\\')
+				appendStringInfoChar(buf, '\\');
+			appendStringInfoChar(buf, *v);
+		}
+		appendStringInfoChar(buf, '"');
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/*
  * SQL for "the order is won": stage = ANY ('{...}'::stagetype[]), with the
  * equality operator of the stage column's type, so that the condition is
  * immutable (an enum's text form is not) and can be an index predicate.
@@ -196,21 +220,7 @@ append_won_condition(StringInfo buf, AttachedTable *at, const char *alias)
 						format_type_be(at->status.typid))));
 
 	initStringInfo(&list);
-	appendStringInfoChar(&list, '{');
-	for (int i = 0; i < at->success.count; i++)
-	{
-		if (i > 0)
-			appendStringInfoChar(&list, ',');
-		appendStringInfoChar(&list, '"');
-		for (const char *v = at->success.values[i]; *v; v++)
-		{
-			if (*v == '"' || *v == '\\')
-				appendStringInfoChar(&list, '\\');
-			appendStringInfoChar(&list, *v);
-		}
-		appendStringInfoChar(&list, '"');
-	}
-	appendStringInfoChar(&list, '}');
+	append_array_literal(&list, &at->success);
 
 	optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(typentry->eq_opr));
 	if (!HeapTupleIsValid(optup))

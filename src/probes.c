@@ -194,6 +194,61 @@ fresh_snapshot(void)
 	return RegisterSnapshot(GetTransactionSnapshot());
 }
 
+/* An index scan of a look-up, under a fresh snapshot */
+typedef struct ProbeScan
+{
+	Relation	heap;
+	Relation	index;
+	Snapshot	snapshot;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+} ProbeScan;
+
+static void
+probe_begin(ProbeScan *ps, Oid relid, Oid indexoid, ScanKey keys, int nkeys)
+{
+	ps->heap = table_open(relid, AccessShareLock);
+	ps->index = index_open(indexoid, AccessShareLock);
+	ps->snapshot = fresh_snapshot();
+	ps->scan = index_beginscan(ps->heap, ps->index, ps->snapshot, nkeys, 0);
+	index_rescan(ps->scan, keys, nkeys, NULL, 0);
+	ps->slot = table_slot_create(ps->heap, NULL);
+}
+
+static void
+probe_end(ProbeScan *ps)
+{
+	ExecDropSingleTupleTableSlot(ps->slot);
+	index_endscan(ps->scan);
+	UnregisterSnapshot(ps->snapshot);
+	index_close(ps->index, AccessShareLock);
+	table_close(ps->heap, AccessShareLock);
+}
+
+/*
+ * The scan keys of a client in an index that starts with (tenant, client)
+ * or (client): returns their number, or 0 when they cannot be made.
+ */
+static int
+client_keys(AttachedTable *at, const ClientKey *client, RegProcedure tenant_eq,
+			RegProcedure client_eq, ScanKey keys)
+{
+	const MappedColumn *col = client->kind == CLIENT_CONTACT ? &at->contact : &at->company;
+	int			nkeys = 0;
+
+	if (at->tenant.attnum != InvalidAttrNumber)
+	{
+		if (client->tenant == NULL || !OidIsValid(tenant_eq))
+			return 0;
+		ScanKeyInit(&keys[nkeys++], 1, BTEqualStrategyNumber, tenant_eq,
+					OidInputFunctionCall(at->tenant_input, client->tenant,
+										 at->tenant_ioparam, -1));
+	}
+	ScanKeyInit(&keys[nkeys], nkeys + 1, BTEqualStrategyNumber, client_eq,
+				integer_datum(col->typid, client->id));
+	return nkeys + 1;
+}
+
 /*
  * The first won order of a client, leaving out the order self_id when
  * exclude_self.  Returns false when there is no index to do it with; else
@@ -205,65 +260,41 @@ probe_first_won_direct(AttachedTable *at, const ClientKey *client, bool exclude_
 					   Position *first_won)
 {
 	int			k = client->kind == CLIENT_CONTACT ? 1 : 0;
-	const MappedColumn *col = client->kind == CLIENT_CONTACT ? &at->contact : &at->company;
-	Relation	heap;
-	Relation	index;
-	Snapshot	snapshot;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
 	ScanKeyData keys[2];
-	int			nkeys = 0;
+	int			nkeys;
+	ProbeScan	ps;
 
 	if (!at->indexes_resolved)
 		resolve_indexes(at);
 	if (!OidIsValid(at->won_index[k]))
 		return false;
-	if (at->tenant.attnum != InvalidAttrNumber)
-	{
-		if (client->tenant == NULL || !OidIsValid(at->won_tenant_eq[k]))
-			return false;
-		ScanKeyInit(&keys[nkeys++], 1, BTEqualStrategyNumber, at->won_tenant_eq[k],
-					OidInputFunctionCall(at->tenant_input, client->tenant,
-										 at->tenant_ioparam, -1));
-	}
-	ScanKeyInit(&keys[nkeys], nkeys + 1, BTEqualStrategyNumber, at->won_client_eq[k],
-				integer_datum(col->typid, client->id));
-	nkeys++;
+	nkeys = client_keys(at, client, at->won_tenant_eq[k], at->won_client_eq[k], keys);
+	if (nkeys == 0)
+		return false;
 
-	heap = table_open(at->relid, AccessShareLock);
-	index = index_open(at->won_index[k], AccessShareLock);
-	snapshot = fresh_snapshot();
-	scan = index_beginscan(heap, index, snapshot, nkeys, 0);
-	index_rescan(scan, keys, nkeys, NULL, 0);
-	slot = table_slot_create(heap, NULL);
-
+	probe_begin(&ps, at->relid, at->won_index[k], keys, nkeys);
 	*found = false;
-	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	while (index_getnext_slot(ps.scan, ForwardScanDirection, ps.slot))
 	{
 		bool		isnull;
 		Position	pos;
 		MemoryContext old;
 
-		pos.id = column_int64(&at->id, ExecFetchSlotHeapTuple(slot, false, NULL),
-							  RelationGetDescr(heap), &isnull);
+		pos.id = column_int64(&at->id, ExecFetchSlotHeapTuple(ps.slot, false, NULL),
+							  RelationGetDescr(ps.heap), &isnull);
 		if (exclude_self && pos.id == self_id)
 			continue;
 		pos.value = (Datum) 0;
 		pos.isnull = true;
 		if (at->ordered_by.attnum != InvalidAttrNumber)
-			pos.value = slot_getattr(slot, at->ordered_by.attnum, &pos.isnull);
+			pos.value = slot_getattr(ps.slot, at->ordered_by.attnum, &pos.isnull);
 		old = MemoryContextSwitchTo(target);
 		*first_won = position_copy(at, &pos);
 		MemoryContextSwitchTo(old);
 		*found = true;
 		break;
 	}
-
-	ExecDropSingleTupleTableSlot(slot);
-	index_endscan(scan);
-	UnregisterSnapshot(snapshot);
-	index_close(index, AccessShareLock);
-	table_close(heap, AccessShareLock);
+	probe_end(&ps);
 	return true;
 }
 
@@ -274,12 +305,8 @@ probe_first_won_direct(AttachedTable *at, const ClientKey *client, bool exclude_
 bool
 probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant, bool *is_repeat)
 {
-	Relation	heap;
-	Relation	index;
-	Snapshot	snapshot;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
 	ScanKeyData key;
+	ProbeScan	ps;
 
 	if (!at->indexes_resolved)
 		resolve_indexes(at);
@@ -288,15 +315,9 @@ probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant, bool *is
 
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, at->leads_id_eq,
 				integer_datum(at->leads_id.typid, lead_id));
-	heap = table_open(at->leads_relid, AccessShareLock);
-	index = index_open(at->leads_index, AccessShareLock);
-	snapshot = fresh_snapshot();
-	scan = index_beginscan(heap, index, snapshot, 1, 0);
-	index_rescan(scan, &key, 1, NULL, 0);
-	slot = table_slot_create(heap, NULL);
-
+	probe_begin(&ps, at->leads_relid, at->leads_index, &key, 1);
 	*is_repeat = false;
-	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	while (index_getnext_slot(ps.scan, ForwardScanDirection, ps.slot))
 	{
 		bool		isnull;
 		Datum		value;
@@ -304,20 +325,15 @@ probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant, bool *is
 		/* A lead of another tenant is not this order's lead */
 		if (at->leads_tenant.attnum != InvalidAttrNumber && tenant != NULL)
 		{
-			value = slot_getattr(slot, at->leads_tenant.attnum, &isnull);
+			value = slot_getattr(ps.slot, at->leads_tenant.attnum, &isnull);
 			if (isnull || strcmp(OutputFunctionCall(&at->leads_tenant_out, value), tenant) != 0)
 				continue;
 		}
-		value = slot_getattr(slot, at->leads_state.attnum, &isnull);
+		value = slot_getattr(ps.slot, at->leads_state.attnum, &isnull);
 		*is_repeat = !isnull && strcmp(TextDatumGetCString(value), "repeat") == 0;
 		break;
 	}
-
-	ExecDropSingleTupleTableSlot(slot);
-	index_endscan(scan);
-	UnregisterSnapshot(snapshot);
-	index_close(index, AccessShareLock);
-	table_close(heap, AccessShareLock);
+	probe_end(&ps);
 	return true;
 }
 
@@ -330,60 +346,36 @@ probe_order_after_direct(AttachedTable *at, const ClientKey *client,
 						 const Position *pos, bool *found)
 {
 	int			k = client->kind == CLIENT_CONTACT ? 1 : 0;
-	const MappedColumn *col = client->kind == CLIENT_CONTACT ? &at->contact : &at->company;
-	Relation	heap;
-	Relation	index;
-	Snapshot	snapshot;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
 	ScanKeyData keys[2];
-	int			nkeys = 0;
+	int			nkeys;
+	ProbeScan	ps;
 
 	if (!at->indexes_resolved)
 		resolve_indexes(at);
 	if (!OidIsValid(at->client_index[k]))
 		return false;
-	if (at->tenant.attnum != InvalidAttrNumber)
-	{
-		if (client->tenant == NULL || !OidIsValid(at->client_tenant_eq[k]))
-			return false;
-		ScanKeyInit(&keys[nkeys++], 1, BTEqualStrategyNumber, at->client_tenant_eq[k],
-					OidInputFunctionCall(at->tenant_input, client->tenant,
-										 at->tenant_ioparam, -1));
-	}
-	ScanKeyInit(&keys[nkeys], nkeys + 1, BTEqualStrategyNumber, at->client_eq[k],
-				integer_datum(col->typid, client->id));
-	nkeys++;
+	nkeys = client_keys(at, client, at->client_tenant_eq[k], at->client_eq[k], keys);
+	if (nkeys == 0)
+		return false;
 
-	heap = table_open(at->relid, AccessShareLock);
-	index = index_open(at->client_index[k], AccessShareLock);
-	snapshot = fresh_snapshot();
-	scan = index_beginscan(heap, index, snapshot, nkeys, 0);
-	index_rescan(scan, keys, nkeys, NULL, 0);
-	slot = table_slot_create(heap, NULL);
-
+	probe_begin(&ps, at->relid, at->client_index[k], keys, nkeys);
 	*found = false;
-	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	while (index_getnext_slot(ps.scan, ForwardScanDirection, ps.slot))
 	{
-		HeapTuple	tuple = ExecFetchSlotHeapTuple(slot, false, NULL);
-		ClientKey	other = client_of(at, tuple, RelationGetDescr(heap));
+		HeapTuple	tuple = ExecFetchSlotHeapTuple(ps.slot, false, NULL);
+		ClientKey	other = client_of(at, tuple, RelationGetDescr(ps.heap));
 		Position	other_pos;
 
 		/* a contact's order that belongs to a company is the company's */
 		if (other.kind != client->kind)
 			continue;
-		other_pos = position_of(at, tuple, RelationGetDescr(heap));
+		other_pos = position_of(at, tuple, RelationGetDescr(ps.heap));
 		if (position_cmp(at, &other_pos, pos) > 0)
 		{
 			*found = true;
 			break;
 		}
 	}
-
-	ExecDropSingleTupleTableSlot(slot);
-	index_endscan(scan);
-	UnregisterSnapshot(snapshot);
-	index_close(index, AccessShareLock);
-	table_close(heap, AccessShareLock);
+	probe_end(&ps);
 	return true;
 }

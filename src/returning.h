@@ -192,6 +192,7 @@ extern void append_client_condition(StringInfo buf, AttachedTable *at,
 									const char *alias, ClientKind kind);
 extern void append_client_key_exprs(StringInfo buf, AttachedTable *at,
 									const char *alias);
+extern void append_array_literal(StringInfo buf, const ValueList *list);
 extern void append_won_condition(StringInfo buf, AttachedTable *at,
 								 const char *alias);
 
