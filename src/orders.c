@@ -503,12 +503,8 @@ order_row_trigger(PG_FUNCTION_ARGS)
 	rel = trigdata->tg_relation;
 	tupdesc = RelationGetDescr(rel);
 
-	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
-		result = trigdata->tg_trigtuple;
-	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-		result = trigdata->tg_newtuple;
-	else
-		result = trigdata->tg_trigtuple;
+	result = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 
 	if (returning_in_recompute(RelationGetRelid(rel)))
 		return PointerGetDatum(result);
