@@ -547,6 +547,14 @@ status_in_list(AttachedTable *at, Datum value, bool isnull, const ValueList *lis
 
 	if (isnull || list->count == 0)
 		return false;
+	if (at->status.typid == TEXTOID || at->status.typid == VARCHAROID)
+	{
+		/* the text form of text is itself: compare without a copy */
+		for (int i = 0; i < list->count; i++)
+			if (text_equals(value, list->values[i]))
+				return true;
+		return false;
+	}
 	text = OutputFunctionCall(&at->status_out, value);
 	result = value_in_list(list, text);
 	pfree(text);

@@ -147,7 +147,7 @@ lead_row_trigger(PG_FUNCTION_ARGS)
 		bool		isnull;
 		Datum		current = heap_getattr(result, at->state.attnum, tupdesc, &isnull);
 
-		if (isnull || strcmp(TextDatumGetCString(current), state_name(state)) != 0)
+		if (isnull || !text_equals(current, state_name(state)))
 		{
 			int			column = at->state.attnum;
 			Datum		value = state_datum(state);

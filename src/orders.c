@@ -480,7 +480,7 @@ set_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
 	Datum		value = state_datum(state);
 	bool		null = false;
 
-	if (!isnull && strcmp(TextDatumGetCString(current), state_name(state)) == 0)
+	if (!isnull && text_equals(current, state_name(state)))
 		return tuple;
 	return heap_modify_tuple_by_cols(tuple, tupdesc, 1, &column, &value, &null);
 }

@@ -60,6 +60,19 @@ state_from_name(const char *name)
 	return STATE_NONE;
 }
 
+/* Does a text datum hold exactly this string?  No copy is made. */
+bool
+text_equals(Datum value, const char *s)
+{
+	text	   *t = DatumGetTextPP(value);
+	size_t		len = VARSIZE_ANY_EXHDR(t);
+	bool		result = len == strlen(s) && memcmp(VARDATA_ANY(t), s, len) == 0;
+
+	if ((Pointer) t != DatumGetPointer(value))
+		pfree(t);
+	return result;
+}
+
 Datum
 state_datum(ReturningState state)
 {
