@@ -79,13 +79,20 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 		appendStringInfoString(buf, "false)");
 		return;
 	}
+	/*
+	 * A scalar subquery with LIMIT, not EXISTS: the planner would turn
+	 * EXISTS into a hash of every repeat lead, built for every statement
+	 * that recomputes a few clients.  This probes the lead's index, and
+	 * only for orders that are not repeat (CASE evaluates it last).
+	 */
 	appendStringInfo(buf,
-					 "EXISTS (SELECT FROM %s l WHERE l.%s OPERATOR(pg_catalog.=) %s.%s",
+					 "(SELECT true FROM %s l WHERE l.%s OPERATOR(pg_catalog.=) %s.%s",
 					 at->leads_name, at->leads_id.name, alias, at->lead.name);
 	if (at->leads_tenant.attnum != InvalidAttrNumber && at->tenant.attnum != InvalidAttrNumber)
 		appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) %s.%s",
 						 at->leads_tenant.name, alias, at->tenant.name);
-	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) 'repeat'))", at->leads_state.name);
+	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) 'repeat' LIMIT 1) IS NOT NULL)",
+					 at->leads_state.name);
 }
 
 /* The WHERE clause that picks the orders of one client ($1, tenant $2) */

@@ -288,28 +288,17 @@ static void
 append_closed_condition(StringInfo buf, AttachedTable *at, const char *alias)
 {
 	StringInfoData list;
+	ValueList	closed;
 
+	closed.count = at->success.count + at->failure.count;
+	closed.values = palloc(sizeof(char *) * Max(closed.count, 1));
+	for (int i = 0; i < at->success.count; i++)
+		closed.values[i] = at->success.values[i];
+	for (int i = 0; i < at->failure.count; i++)
+		closed.values[at->success.count + i] = at->failure.values[i];
 	initStringInfo(&list);
-	appendStringInfoChar(&list, '{');
-	for (int k = 0; k < 2; k++)
-	{
-		const ValueList *values = k == 0 ? &at->success : &at->failure;
-
-		for (int i = 0; i < values->count; i++)
-		{
-			if (list.len > 1)
-				appendStringInfoChar(&list, ',');
-			appendStringInfoChar(&list, '"');
-			for (const char *v = values->values[i]; *v; v++)
-			{
-				if (*v == '"' || *v == '\\')
-					appendStringInfoChar(&list, '\\');
-				appendStringInfoChar(&list, *v);
-			}
-			appendStringInfoChar(&list, '"');
-		}
-	}
-	appendStringInfoChar(&list, '}');
+	append_array_literal(&list, &closed);
+	pfree(closed.values);
 	appendStringInfo(buf, "%s.%s::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[])",
 					 alias, at->status.name, quote_literal_cstr(list.data));
 	pfree(list.data);
