@@ -143,19 +143,7 @@ lead_row_trigger(PG_FUNCTION_ARGS)
 		lead_changed(at, frame, result, tupdesc);
 
 	if (state != STATE_NONE)
-	{
-		bool		isnull;
-		Datum		current = heap_getattr(result, at->state.attnum, tupdesc, &isnull);
-
-		if (isnull || !text_equals(current, state_name(state)))
-		{
-			int			column = at->state.attnum;
-			Datum		value = state_datum(state);
-			bool		null = false;
-
-			result = heap_modify_tuple_by_cols(result, tupdesc, 1, &column, &value, &null);
-		}
-	}
+		result = set_state(at, result, tupdesc, state);
 	return PointerGetDatum(result);
 }
 

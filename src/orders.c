@@ -477,20 +477,6 @@ order_deleted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 	statement_forget_client(frame, &client);
 }
 
-static HeapTuple
-set_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
-		  ReturningState state)
-{
-	bool		isnull;
-	Datum		current = heap_getattr(tuple, at->state.attnum, tupdesc, &isnull);
-	int			column = at->state.attnum;
-	Datum		value = state_datum(state);
-	bool		null = false;
-
-	if (!isnull && text_equals(current, state_name(state)))
-		return tuple;
-	return heap_modify_tuple_by_cols(tuple, tupdesc, 1, &column, &value, &null);
-}
 
 /*
  * BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW on an attached orders table.

@@ -250,6 +250,33 @@ client_keys(AttachedTable *at, const ClientKey *client, RegProcedure tenant_eq,
 }
 
 /*
+ * Start a scan of a client's won orders (won_only) or of all its orders.
+ * Returns false when there is no index to do it with.
+ */
+static bool
+begin_client_probe(ProbeScan *ps, AttachedTable *at, const ClientKey *client,
+				   bool won_only)
+{
+	int			k = client->kind == CLIENT_CONTACT ? 1 : 0;
+	Oid			index;
+	ScanKeyData keys[2];
+	int			nkeys;
+
+	if (!at->indexes_resolved)
+		resolve_indexes(at);
+	index = won_only ? at->won_index[k] : at->client_index[k];
+	if (!OidIsValid(index))
+		return false;
+	nkeys = client_keys(at, client,
+						won_only ? at->won_tenant_eq[k] : at->client_tenant_eq[k],
+						won_only ? at->won_client_eq[k] : at->client_eq[k], keys);
+	if (nkeys == 0)
+		return false;
+	probe_begin(ps, at->relid, index, keys, nkeys);
+	return true;
+}
+
+/*
  * The first won order of a client, leaving out the order self_id when
  * exclude_self.  Returns false when there is no index to do it with; else
  * sets *found and copies the position into the target memory context.
@@ -259,20 +286,10 @@ probe_first_won_direct(AttachedTable *at, const ClientKey *client, bool exclude_
 					   int64 self_id, MemoryContext target, bool *found,
 					   Position *first_won)
 {
-	int			k = client->kind == CLIENT_CONTACT ? 1 : 0;
-	ScanKeyData keys[2];
-	int			nkeys;
 	ProbeScan	ps;
 
-	if (!at->indexes_resolved)
-		resolve_indexes(at);
-	if (!OidIsValid(at->won_index[k]))
+	if (!begin_client_probe(&ps, at, client, true))
 		return false;
-	nkeys = client_keys(at, client, at->won_tenant_eq[k], at->won_client_eq[k], keys);
-	if (nkeys == 0)
-		return false;
-
-	probe_begin(&ps, at->relid, at->won_index[k], keys, nkeys);
 	*found = false;
 	while (index_getnext_slot(ps.scan, ForwardScanDirection, ps.slot))
 	{
@@ -345,20 +362,10 @@ bool
 probe_order_after_direct(AttachedTable *at, const ClientKey *client,
 						 const Position *pos, bool *found)
 {
-	int			k = client->kind == CLIENT_CONTACT ? 1 : 0;
-	ScanKeyData keys[2];
-	int			nkeys;
 	ProbeScan	ps;
 
-	if (!at->indexes_resolved)
-		resolve_indexes(at);
-	if (!OidIsValid(at->client_index[k]))
+	if (!begin_client_probe(&ps, at, client, false))
 		return false;
-	nkeys = client_keys(at, client, at->client_tenant_eq[k], at->client_eq[k], keys);
-	if (nkeys == 0)
-		return false;
-
-	probe_begin(&ps, at->relid, at->client_index[k], keys, nkeys);
 	*found = false;
 	while (index_getnext_slot(ps.scan, ForwardScanDirection, ps.slot))
 	{

@@ -10,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "commands/trigger.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -78,6 +79,25 @@ state_datum(ReturningState state)
 {
 	Assert(state >= STATE_NEW && state <= STATE_REPEATED_INQUIRY);
 	return state_datums[state];
+}
+
+/*
+ * A row with its state column set, or the row itself when it has that
+ * state already: whatever the application wrote there is replaced.
+ */
+HeapTuple
+set_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
+		  ReturningState state)
+{
+	bool		isnull;
+	Datum		current = heap_getattr(tuple, at->state.attnum, tupdesc, &isnull);
+	int			column = at->state.attnum;
+	Datum		value = state_datum(state);
+	bool		null = false;
+
+	if (!isnull && text_equals(current, state_name(state)))
+		return tuple;
+	return heap_modify_tuple_by_cols(tuple, tupdesc, 1, &column, &value, &null);
 }
 
 /*

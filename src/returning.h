@@ -162,6 +162,8 @@ extern const char *state_name(ReturningState state);
 extern ReturningState state_from_name(const char *name);
 extern Datum state_datum(ReturningState state);
 extern bool text_equals(Datum value, const char *s);
+extern HeapTuple set_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
+						   ReturningState state);
 extern bool returning_in_recompute(Oid relid);
 extern void returning_begin_recompute(Oid relid, Oid *saved);
 extern void returning_end_recompute(Oid saved);

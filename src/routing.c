@@ -585,6 +585,17 @@ address_value(const MappedColumn *col, const char *value)
 	return buf.data;
 }
 
+/* Add the first mapped e-mail and phone columns of a table */
+static void
+add_address_values(InsertValue *values, int *n, AttachedTable *at,
+				   const char *email, const char *phone)
+{
+	if (at->n_email > 0)
+		add_value(values, n, 0, at->email[0].attnum, address_value(&at->email[0], email));
+	if (at->n_phone > 0)
+		add_value(values, n, 0, at->phone[0].attnum, address_value(&at->phone[0], phone));
+}
+
 /*
  * The columns of the payload, checked against the table they go into:
  * every key must name a real column that the application writes (not a
@@ -999,12 +1010,9 @@ route_inquiry(PG_FUNCTION_ARGS)
 				add_value(values, &n, 0, target->status.attnum, target->new_status);
 				add_value(values, &n, 0, target->title.attnum,
 						  first_of(name, company_title, email, phone));
-				if (target->n_email > 0)
-					add_value(values, &n, 0, target->email[0].attnum,
-							  address_value(&target->email[0], email_norm ? email_norm : email));
-				if (target->n_phone > 0)
-					add_value(values, &n, 0, target->phone[0].attnum,
-							  address_value(&target->phone[0], phone_norm ? phone_norm : phone));
+				add_address_values(values, &n, target,
+								   email_norm ? email_norm : email,
+								   phone_norm ? phone_norm : phone);
 
 				if (lead_free)
 				{
@@ -1060,12 +1068,9 @@ route_inquiry(PG_FUNCTION_ARGS)
 					add_value(cv, &cn, 0, contacts->tenant.attnum, tenant);
 					add_value(cv, &cn, 0, contacts->name.attnum,
 							  first_of(name, email, phone, company_title));
-					if (contacts->n_email > 0)
-						add_value(cv, &cn, 0, contacts->email[0].attnum,
-								  address_value(&contacts->email[0], email_norm ? email_norm : email));
-					if (contacts->n_phone > 0)
-						add_value(cv, &cn, 0, contacts->phone[0].attnum,
-								  address_value(&contacts->phone[0], phone_norm ? phone_norm : phone));
+					add_address_values(cv, &cn, contacts,
+									   email_norm ? email_norm : email,
+									   phone_norm ? phone_norm : phone);
 					out.contact_id = insert_row(contacts, cv, cn);
 					idtext = psprintf(INT64_FORMAT, out.contact_id);
 					add_value(values, &n, 0, target->contact.attnum, idtext);
@@ -1074,12 +1079,9 @@ route_inquiry(PG_FUNCTION_ARGS)
 				add_value(values, &n, 0, target->status.attnum, target->new_status);
 				add_value(values, &n, 0, target->title.attnum,
 						  first_of(name, company_title, email, phone));
-				if (target->n_email > 0)
-					add_value(values, &n, 0, target->email[0].attnum,
-							  address_value(&target->email[0], email_norm ? email_norm : email));
-				if (target->n_phone > 0)
-					add_value(values, &n, 0, target->phone[0].attnum,
-							  address_value(&target->phone[0], phone_norm ? phone_norm : phone));
+				add_address_values(values, &n, target,
+								   email_norm ? email_norm : email,
+								   phone_norm ? phone_norm : phone);
 				if (lead_free)
 				{
 					int64	   *id = palloc(sizeof(int64));
