@@ -150,11 +150,7 @@ probe_first_won(AttachedTable *at, const ClientKey *client, bool exclude_self,
 		pfree(sql.data);
 	}
 
-	args[0] = Int64GetDatum(client->id);
-	if (client->tenant)
-		args[1] = CStringGetTextDatum(client->tenant);
-	else
-		nulls[1] = 'n';
+	client_params(client, args, nulls);
 	args[2] = Int64GetDatum(self_id);
 	if (SPI_execute_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the won orders of a client");
@@ -221,11 +217,7 @@ client_has_order_after(AttachedTable *at, const ClientKey *client, const Positio
 		pfree(sql.data);
 	}
 
-	args[0] = Int64GetDatum(client->id);
-	if (client->tenant)
-		args[1] = CStringGetTextDatum(client->tenant);
-	else
-		nulls[1] = 'n';
+	client_params(client, args, nulls);
 	args[2] = Int64GetDatum(pos->id);
 	args[3] = pos->value;
 	if (pos->isnull)

@@ -28,6 +28,24 @@
 
 #include "returning.h"
 
+/*
+ * The first two parameters of a statement about one client: $1 its id,
+ * $2 its tenant (NULL without a tenant column).
+ */
+void
+client_params(const ClientKey *client, Datum *args, char *nulls)
+{
+	args[0] = Int64GetDatum(client->id);
+	nulls[0] = ' ';
+	if (client->tenant)
+	{
+		args[1] = CStringGetTextDatum(client->tenant);
+		nulls[1] = ' ';
+	}
+	else
+		nulls[1] = 'n';
+}
+
 ClientKey
 client_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 {

@@ -186,6 +186,7 @@ extern void append_tenant_param(StringInfo buf, AttachedTable *at,
 								const char *alias, int param);
 
 /* positions.c */
+extern void client_params(const ClientKey *client, Datum *args, char *nulls);
 extern ClientKey client_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc);
 extern bool client_equal(const ClientKey *a, const ClientKey *b);
 extern Position position_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc);

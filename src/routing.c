@@ -355,11 +355,7 @@ open_rows_of_client(AttachedTable *at, const ClientKey *client)
 		pfree(sql.data);
 	}
 
-	args[0] = Int64GetDatum(client->id);
-	if (client->tenant)
-		args[1] = CStringGetTextDatum(client->tenant);
-	else
-		nulls[1] = 'n';
+	client_params(client, args, nulls);
 	if (SPI_execute_plan(entry->plan, args, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the open rows of a client");
 	for (uint64 i = 0; i < SPI_processed; i++)
