@@ -105,13 +105,31 @@ append_client_filter(StringInfo buf, AttachedTable *at, ClientKind kind)
 }
 
 /*
+ * The condition that picks the orders of the given clients of one kind
+ * ($1 ids, $2 tenants).
+ */
+static void
+append_clients_filter(StringInfo sql, AttachedTable *at, const char *alias,
+					  ClientKind kind)
+{
+	append_client_condition(sql, at, alias, kind);
+	appendStringInfo(sql, " AND %s.%s OPERATOR(pg_catalog.=) ANY ($1)",
+					 alias, client_column(at, kind));
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(sql, " AND %s.%s OPERATOR(pg_catalog.=) ANY ($2::%s[])",
+						 alias, at->tenant.name,
+						 format_type_be_qualified(at->tenant.typid));
+}
+
+/*
  * Look up the first won order of a client; with exclude_self, leaving out
  * the order with id self_id (an UPDATE looks at the other orders of its
  * client).  The position found is copied into the given memory context.
  */
 static void
-probe_first_won(AttachedTable *at, const ClientKey *client, bool exclude_self,
-				int64 self_id, MemoryContext target, bool *found, Position *first_won)
+probe_first_won(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
+				bool exclude_self, int64 self_id, MemoryContext target, bool *found,
+				Position *first_won)
 {
 	SPIPlanPtr *planp = exclude_self ? &at->probe_self_plan[client->kind == CLIENT_CONTACT]
 		: &at->probe_plan[client->kind == CLIENT_CONTACT];
@@ -121,7 +139,7 @@ probe_first_won(AttachedTable *at, const ClientKey *client, bool exclude_self,
 	bool		isnull;
 	MemoryContext old;
 
-	if (probe_first_won_direct(at, client, exclude_self, self_id, target,
+	if (probe_first_won_direct(frame, at, client, exclude_self, self_id, target,
 							   found, first_won))
 		return;
 
@@ -178,14 +196,15 @@ probe_first_won(AttachedTable *at, const ClientKey *client, bool exclude_self,
  * becomes the client's first: the orders after it turn repeat.
  */
 static bool
-client_has_order_after(AttachedTable *at, const ClientKey *client, const Position *pos)
+client_has_order_after(AttachedTable *at, StatementFrame *frame,
+					   const ClientKey *client, const Position *pos)
 {
 	SPIPlanPtr *planp = &at->after_plan[client->kind == CLIENT_CONTACT];
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	bool		result;
 
-	if (probe_order_after_direct(at, client, pos, &result))
+	if (probe_order_after_direct(frame, at, client, pos, &result))
 		return result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -253,7 +272,7 @@ lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client
 	if (!statement_lock_lead(frame, at, lead_id, tenant))
 		statement_mark_dirty(frame, client);
 
-	if (probe_lead_direct(at, lead_id, tenant, &result))
+	if (probe_lead_direct(frame, at, lead_id, tenant, &result))
 		return result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -358,7 +377,7 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 			statement_touch(frame, &client);
 		else
 			statement_mark_dirty(frame, &client);
-		probe_first_won(at, &client, false, 0, frame->context,
+		probe_first_won(at, frame, &client, false, 0, frame->context,
 						&entry->has_first_won, &entry->first_won);
 	}
 
@@ -374,7 +393,7 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 		(!entry->has_first_won || position_cmp(at, &pos, &entry->first_won) < 0))
 	{
 		if ((entry->has_last && position_cmp(at, &entry->last, &pos) > 0) ||
-			client_has_order_after(at, &client, &pos))
+			client_has_order_after(at, frame, &client, &pos))
 			statement_mark_dirty(frame, &client);
 		keep_position(at, frame, &entry->first_won, &entry->has_first_won, &pos);
 	}
@@ -440,7 +459,7 @@ order_updated(AttachedTable *at, StatementFrame *frame, HeapTuple oldtuple,
 	if (new_client.kind == CLIENT_NONE)
 		return STATE_NEW;
 
-	probe_first_won(at, &new_client, true, new_pos.id, CurrentMemoryContext,
+	probe_first_won(at, frame, &new_client, true, new_pos.id, CurrentMemoryContext,
 					&has_first_won, &first_won);
 	if (moved && new_won &&
 		(!has_first_won || position_cmp(at, &new_pos, &first_won) < 0))
@@ -567,12 +586,7 @@ append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind)
 	if (kind != CLIENT_NONE)
 	{
 		appendStringInfoString(sql, " WHERE ");
-		append_client_condition(sql, at, "o", kind);
-		appendStringInfo(sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($1)",
-						 client_column(at, kind));
-		if (at->tenant.attnum != InvalidAttrNumber)
-			appendStringInfo(sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($2::%s[])",
-							 at->tenant.name, format_type_be_qualified(at->tenant.typid));
+		append_clients_filter(sql, at, "o", kind);
 	}
 	appendStringInfoString(sql, " WINDOW w AS (PARTITION BY ");
 	if (kind == CLIENT_NONE)
@@ -591,7 +605,9 @@ append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind)
 /*
  * The statement that recomputes every order of the given clients of one
  * kind, or of the whole table (kind CLIENT_NONE), and writes the rows whose
- * state differs.
+ * state differs.  For clients, the rows to write are picked by the same
+ * filter on both sides of the join, so that the planner joins the clients'
+ * rows only and never reads the whole table.
  */
 static char *
 recompute_sql(AttachedTable *at, ClientKind kind)
@@ -605,6 +621,11 @@ recompute_sql(AttachedTable *at, ClientKind kind)
 	appendStringInfo(&sql, ") AS s WHERE t.%s OPERATOR(pg_catalog.=) s.id", at->id.name);
 	if (at->tenant.attnum != InvalidAttrNumber)
 		appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) s.tenant", at->tenant.name);
+	if (kind != CLIENT_NONE)
+	{
+		appendStringInfoString(&sql, " AND ");
+		append_clients_filter(&sql, at, "t", kind);
+	}
 	appendStringInfo(&sql, " AND t.%s IS DISTINCT FROM s.state", at->state.name);
 	return sql.data;
 }

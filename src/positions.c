@@ -214,8 +214,8 @@ append_array_literal(StringInfo buf, const ValueList *list)
 }
 
 /*
- * SQL for "the order is won": stage = ANY ('{...}'::stagetype[]), with the
- * equality operator of the stage column's type, so that the condition is
+ * SQL for "the order is won": stage = 'won'::stagetype, or with more than one
+ * won stage stage = ANY ('{...}'::stagetype[]), with the equality operator of the stage column's type, so that the condition is
  * immutable (an enum's text form is not) and can be an index predicate.
  * attach creates the partial indexes on won orders with exactly this text
  * (alias NULL), which lets the planner use them for the look-ups.
@@ -247,12 +247,17 @@ append_won_condition(StringInfo buf, AttachedTable *at, const char *alias)
 
 	if (alias)
 		appendStringInfo(buf, "%s.", alias);
-	appendStringInfo(buf, "%s OPERATOR(%s.%s) ANY (%s::%s)",
+	appendStringInfo(buf, "%s OPERATOR(%s.%s) ",
 					 at->status.name,
 					 quote_identifier(get_namespace_name(op->oprnamespace)),
-					 NameStr(op->oprname),
-					 quote_literal_cstr(list.data),
-					 format_type_be_qualified(arraytype));
+					 NameStr(op->oprname));
+	/* one won stage, the usual case, is a plain comparison: cheaper to test */
+	if (at->success.count == 1)
+		appendStringInfo(buf, "%s::%s", quote_literal_cstr(at->success.values[0]),
+						 format_type_be_qualified(at->status.typid));
+	else
+		appendStringInfo(buf, "ANY (%s::%s)", quote_literal_cstr(list.data),
+						 format_type_be_qualified(arraytype));
 	ReleaseSysCache(optup);
 	pfree(list.data);
 }

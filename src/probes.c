@@ -33,9 +33,11 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
 #include "returning.h"
+#include "statements.h"
 
 /* The equality procedure of an index column's operator family */
 static RegProcedure
@@ -194,35 +196,141 @@ fresh_snapshot(void)
 	return RegisterSnapshot(GetTransactionSnapshot());
 }
 
-/* An index scan of a look-up, under a fresh snapshot */
+/*
+ * The index scans of one statement's look-ups.  Each is opened on the
+ * statement's first look-up of its kind and rescanned for the next ones,
+ * so that a bulk insert opens the relations and starts a scan a handful of
+ * times instead of once per row.  Between look-ups a scan holds no buffer
+ * pin, only its relations, which probes_close() closes at the end of the
+ * statement.
+ */
+typedef enum ProbeIndex
+{
+	PROBE_WON_COMPANY,
+	PROBE_WON_CONTACT,
+	PROBE_CLIENT_COMPANY,
+	PROBE_CLIENT_CONTACT,
+	PROBE_LEAD,
+	PROBE_INDEXES
+} ProbeIndex;
+
 typedef struct ProbeScan
 {
 	Relation	heap;
 	Relation	index;
-	Snapshot	snapshot;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
+	Snapshot	snapshot;		/* of the look-up in progress */
 } ProbeScan;
 
-static void
-probe_begin(ProbeScan *ps, Oid relid, Oid indexoid, ScanKey keys, int nkeys)
+struct StatementProbes
 {
-	ps->heap = table_open(relid, AccessShareLock);
-	ps->index = index_open(indexoid, AccessShareLock);
-	ps->snapshot = fresh_snapshot();
-	ps->scan = index_beginscan(ps->heap, ps->index, ps->snapshot, nkeys, 0);
-	index_rescan(ps->scan, keys, nkeys, NULL, 0);
-	ps->slot = table_slot_create(ps->heap, NULL);
-}
+	ResourceOwner owner;		/* that holds the relations */
+	ProbeScan	scans[PROBE_INDEXES];
+};
 
 static void
-probe_end(ProbeScan *ps)
+close_scan(ProbeScan *ps)
 {
 	ExecDropSingleTupleTableSlot(ps->slot);
 	index_endscan(ps->scan);
-	UnregisterSnapshot(ps->snapshot);
 	index_close(ps->index, AccessShareLock);
 	table_close(ps->heap, AccessShareLock);
+	ps->scan = NULL;
+}
+
+/* Close the scans of a statement; at its end, not while aborting */
+void
+probes_close(StatementFrame *frame)
+{
+	StatementProbes *probes = frame->probes;
+	ResourceOwner saved = CurrentResourceOwner;
+
+	if (probes == NULL)
+		return;
+	CurrentResourceOwner = probes->owner;
+	PG_TRY();
+	{
+		for (int i = 0; i < PROBE_INDEXES; i++)
+			if (probes->scans[i].scan != NULL)
+				close_scan(&probes->scans[i]);
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = saved;
+	}
+	PG_END_TRY();
+	frame->probes = NULL;
+}
+
+/*
+ * Forget the scans of a statement when the resource owner that holds them
+ * is released: the owner closes what they hold.  That happens only when
+ * the statement trigger at the end of a statement did not run: it was
+ * disabled, or the statement stopped early (SPI stops an INSERT ...
+ * RETURNING after the number of rows it was asked for).
+ */
+void
+probes_forget(StatementFrame *frame, ResourceOwner owner)
+{
+	if (frame->probes != NULL && frame->probes->owner == owner)
+		frame->probes = NULL;
+}
+
+/*
+ * Start a look-up through an index: the statement's scan of that index,
+ * rescanned with the given keys under a fresh snapshot.
+ */
+static ProbeScan *
+probe_begin(StatementFrame *frame, ProbeIndex which, Oid relid, Oid indexoid,
+			ScanKey keys, int nkeys)
+{
+	StatementProbes *probes = frame->probes;
+	ProbeScan  *ps;
+
+	if (probes == NULL)
+	{
+		probes = MemoryContextAllocZero(frame->context, sizeof(StatementProbes));
+		probes->owner = CurrentResourceOwner;
+		frame->probes = probes;
+	}
+	ps = &probes->scans[which];
+
+	/* An index found again after an invalidation may be another one */
+	if (ps->scan != NULL && RelationGetRelid(ps->index) != indexoid)
+	{
+		ResourceOwner saved = CurrentResourceOwner;
+
+		CurrentResourceOwner = probes->owner;
+		close_scan(ps);
+		CurrentResourceOwner = saved;
+	}
+
+	ps->snapshot = fresh_snapshot();
+	if (ps->scan == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(frame->context);
+
+		ps->heap = table_open(relid, AccessShareLock);
+		ps->index = index_open(indexoid, AccessShareLock);
+		ps->scan = index_beginscan(ps->heap, ps->index, ps->snapshot, nkeys, 0);
+		ps->slot = table_slot_create(ps->heap, NULL);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		ps->scan->xs_snapshot = ps->snapshot;
+	index_rescan(ps->scan, keys, nkeys, NULL, 0);
+	return ps;
+}
+
+/* End a look-up: give back its buffer pins and its snapshot */
+static void
+probe_end(ProbeScan *ps)
+{
+	ExecClearTuple(ps->slot);
+	table_index_fetch_reset(ps->scan->xs_heapfetch);
+	UnregisterSnapshot(ps->snapshot);
+	ps->snapshot = InvalidSnapshot;
 }
 
 /*
@@ -251,10 +359,10 @@ client_keys(AttachedTable *at, const ClientKey *client, RegProcedure tenant_eq,
 
 /*
  * Start a scan of a client's won orders (won_only) or of all its orders.
- * Returns false when there is no index to do it with.
+ * Returns NULL when there is no index to do it with.
  */
-static bool
-begin_client_probe(ProbeScan *ps, AttachedTable *at, const ClientKey *client,
+static ProbeScan *
+begin_client_probe(StatementFrame *frame, AttachedTable *at, const ClientKey *client,
 				   bool won_only)
 {
 	int			k = client->kind == CLIENT_CONTACT ? 1 : 0;
@@ -266,14 +374,17 @@ begin_client_probe(ProbeScan *ps, AttachedTable *at, const ClientKey *client,
 		resolve_indexes(at);
 	index = won_only ? at->won_index[k] : at->client_index[k];
 	if (!OidIsValid(index))
-		return false;
+		return NULL;
 	nkeys = client_keys(at, client,
 						won_only ? at->won_tenant_eq[k] : at->client_tenant_eq[k],
 						won_only ? at->won_client_eq[k] : at->client_eq[k], keys);
 	if (nkeys == 0)
-		return false;
-	probe_begin(ps, at->relid, index, keys, nkeys);
-	return true;
+		return NULL;
+	if (won_only)
+		return probe_begin(frame, k == 0 ? PROBE_WON_COMPANY : PROBE_WON_CONTACT,
+						   at->relid, index, keys, nkeys);
+	return probe_begin(frame, k == 0 ? PROBE_CLIENT_COMPANY : PROBE_CLIENT_CONTACT,
+					   at->relid, index, keys, nkeys);
 }
 
 /*
@@ -282,36 +393,36 @@ begin_client_probe(ProbeScan *ps, AttachedTable *at, const ClientKey *client,
  * sets *found and copies the position into the target memory context.
  */
 bool
-probe_first_won_direct(AttachedTable *at, const ClientKey *client, bool exclude_self,
-					   int64 self_id, MemoryContext target, bool *found,
-					   Position *first_won)
+probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
+					   const ClientKey *client, bool exclude_self, int64 self_id,
+					   MemoryContext target, bool *found, Position *first_won)
 {
-	ProbeScan	ps;
+	ProbeScan  *ps = begin_client_probe(frame, at, client, true);
 
-	if (!begin_client_probe(&ps, at, client, true))
+	if (ps == NULL)
 		return false;
 	*found = false;
-	while (index_getnext_slot(ps.scan, ForwardScanDirection, ps.slot))
+	while (index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot))
 	{
 		bool		isnull;
 		Position	pos;
 		MemoryContext old;
 
-		pos.id = column_int64(&at->id, ExecFetchSlotHeapTuple(ps.slot, false, NULL),
-							  RelationGetDescr(ps.heap), &isnull);
+		pos.id = column_int64(&at->id, ExecFetchSlotHeapTuple(ps->slot, false, NULL),
+							  RelationGetDescr(ps->heap), &isnull);
 		if (exclude_self && pos.id == self_id)
 			continue;
 		pos.value = (Datum) 0;
 		pos.isnull = true;
 		if (at->ordered_by.attnum != InvalidAttrNumber)
-			pos.value = slot_getattr(ps.slot, at->ordered_by.attnum, &pos.isnull);
+			pos.value = slot_getattr(ps->slot, at->ordered_by.attnum, &pos.isnull);
 		old = MemoryContextSwitchTo(target);
 		*first_won = position_copy(at, &pos);
 		MemoryContextSwitchTo(old);
 		*found = true;
 		break;
 	}
-	probe_end(&ps);
+	probe_end(ps);
 	return true;
 }
 
@@ -320,10 +431,11 @@ probe_first_won_direct(AttachedTable *at, const ClientKey *client, bool exclude_
  * it with; else sets *is_repeat.
  */
 bool
-probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant, bool *is_repeat)
+probe_lead_direct(StatementFrame *frame, AttachedTable *at, int64 lead_id,
+				  const char *tenant, bool *is_repeat)
 {
 	ScanKeyData key;
-	ProbeScan	ps;
+	ProbeScan  *ps;
 
 	if (!at->indexes_resolved)
 		resolve_indexes(at);
@@ -332,9 +444,9 @@ probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant, bool *is
 
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, at->leads_id_eq,
 				integer_datum(at->leads_id.typid, lead_id));
-	probe_begin(&ps, at->leads_relid, at->leads_index, &key, 1);
+	ps = probe_begin(frame, PROBE_LEAD, at->leads_relid, at->leads_index, &key, 1);
 	*is_repeat = false;
-	while (index_getnext_slot(ps.scan, ForwardScanDirection, ps.slot))
+	while (index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot))
 	{
 		bool		isnull;
 		Datum		value;
@@ -342,15 +454,15 @@ probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant, bool *is
 		/* A lead of another tenant is not this order's lead */
 		if (at->leads_tenant.attnum != InvalidAttrNumber && tenant != NULL)
 		{
-			value = slot_getattr(ps.slot, at->leads_tenant.attnum, &isnull);
+			value = slot_getattr(ps->slot, at->leads_tenant.attnum, &isnull);
 			if (isnull || strcmp(OutputFunctionCall(&at->leads_tenant_out, value), tenant) != 0)
 				continue;
 		}
-		value = slot_getattr(ps.slot, at->leads_state.attnum, &isnull);
-		*is_repeat = !isnull && strcmp(TextDatumGetCString(value), "repeat") == 0;
+		value = slot_getattr(ps->slot, at->leads_state.attnum, &isnull);
+		*is_repeat = !isnull && text_equals(value, state_name(STATE_REPEAT));
 		break;
 	}
-	probe_end(&ps);
+	probe_end(ps);
 	return true;
 }
 
@@ -359,30 +471,30 @@ probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant, bool *is
  * is no index to find the client's orders with; else sets *found.
  */
 bool
-probe_order_after_direct(AttachedTable *at, const ClientKey *client,
-						 const Position *pos, bool *found)
+probe_order_after_direct(StatementFrame *frame, AttachedTable *at,
+						 const ClientKey *client, const Position *pos, bool *found)
 {
-	ProbeScan	ps;
+	ProbeScan  *ps = begin_client_probe(frame, at, client, false);
 
-	if (!begin_client_probe(&ps, at, client, false))
+	if (ps == NULL)
 		return false;
 	*found = false;
-	while (index_getnext_slot(ps.scan, ForwardScanDirection, ps.slot))
+	while (index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot))
 	{
-		HeapTuple	tuple = ExecFetchSlotHeapTuple(ps.slot, false, NULL);
-		ClientKey	other = client_of(at, tuple, RelationGetDescr(ps.heap));
+		HeapTuple	tuple = ExecFetchSlotHeapTuple(ps->slot, false, NULL);
+		ClientKey	other = client_of(at, tuple, RelationGetDescr(ps->heap));
 		Position	other_pos;
 
 		/* a contact's order that belongs to a company is the company's */
 		if (other.kind != client->kind)
 			continue;
-		other_pos = position_of(at, tuple, RelationGetDescr(ps.heap));
+		other_pos = position_of(at, tuple, RelationGetDescr(ps->heap));
 		if (position_cmp(at, &other_pos, pos) > 0)
 		{
 			*found = true;
 			break;
 		}
 	}
-	probe_end(&ps);
+	probe_end(ps);
 	return true;
 }

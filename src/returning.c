@@ -82,6 +82,49 @@ state_datum(ReturningState state)
 }
 
 /*
+ * The row with its state set, when the state column and every column after
+ * it are NULL in the row, as in an inserted row (the generated columns after
+ * it are computed after the BEFORE triggers): the state is appended to a
+ * copy of the row, in the form heap_form_tuple gives it (a short varlena,
+ * which needs no alignment), instead of taking the row apart and forming it
+ * again.  NULL when the row has another shape.
+ */
+static HeapTuple
+append_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc, Datum value)
+{
+	HeapTupleHeader header = tuple->t_data;
+	int			col = at->state.attnum - 1;
+	Form_pg_attribute att = TupleDescAttr(tupdesc, col);
+	Size		len = VARSIZE_ANY_EXHDR(DatumGetPointer(value));
+	Size		added = VARHDRSZ_SHORT + len;
+	HeapTuple	result;
+	char	   *data;
+
+	if (!HeapTupleHasNulls(tuple) ||
+		HeapTupleHeaderGetNatts(header) != tupdesc->natts ||
+		att->attlen != -1 || att->attstorage == TYPSTORAGE_PLAIN ||
+		!VARATT_CAN_MAKE_SHORT(DatumGetPointer(value)))
+		return NULL;
+	for (int i = col; i < tupdesc->natts; i++)
+		if (!att_isnull(i, header->t_bits))
+			return NULL;
+
+	result = (HeapTuple) palloc(HEAPTUPLESIZE + tuple->t_len + added);
+	result->t_len = tuple->t_len + added;
+	result->t_self = tuple->t_self;
+	result->t_tableOid = tuple->t_tableOid;
+	result->t_data = (HeapTupleHeader) ((char *) result + HEAPTUPLESIZE);
+	memcpy(result->t_data, header, tuple->t_len);
+
+	data = (char *) result->t_data + tuple->t_len;
+	SET_VARSIZE_SHORT(data, added);
+	memcpy(data + VARHDRSZ_SHORT, VARDATA_ANY(DatumGetPointer(value)), len);
+	result->t_data->t_bits[col >> 3] |= 1 << (col & 7);
+	result->t_data->t_infomask |= HEAP_HASVARWIDTH;
+	return result;
+}
+
+/*
  * A row with its state column set, or the row itself when it has that
  * state already: whatever the application wrote there is replaced.
  */
@@ -94,9 +137,12 @@ set_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
 	int			column = at->state.attnum;
 	Datum		value = state_datum(state);
 	bool		null = false;
+	HeapTuple	result;
 
 	if (!isnull && text_equals(current, state_name(state)))
 		return tuple;
+	if (isnull && (result = append_state(at, tuple, tupdesc, value)) != NULL)
+		return result;
 	return heap_modify_tuple_by_cols(tuple, tupdesc, 1, &column, &value, &null);
 }
 

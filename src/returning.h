@@ -200,16 +200,6 @@ extern void append_array_literal(StringInfo buf, const ValueList *list);
 extern void append_won_condition(StringInfo buf, AttachedTable *at,
 								 const char *alias);
 
-/* probes.c */
-extern bool probe_first_won_direct(AttachedTable *at, const ClientKey *client,
-								   bool exclude_self, int64 self_id,
-								   MemoryContext target, bool *found,
-								   Position *first_won);
-extern bool probe_order_after_direct(AttachedTable *at, const ClientKey *client,
-									 const Position *pos, bool *found);
-extern bool probe_lead_direct(AttachedTable *at, int64 lead_id, const char *tenant,
-							  bool *is_repeat);
-
 /* locks.c: waiting locks, for callers outside the row triggers */
 extern void lock_client(AttachedTable *at, const ClientKey *client);
 extern void lock_lead(AttachedTable *at, int64 lead_id, const char *tenant);

@@ -533,7 +533,11 @@ insert_row(AttachedTable *at, InsertValue *values, int n)
 									entry->ioparam[i], entry->typmod[i]);
 		nulls[i] = values[i].text == NULL ? 'n' : ' ';
 	}
-	if (SPI_execute_plan(entry->plan, args, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
+	/*
+	 * No row limit: with one, the executor would stop after the RETURNING
+	 * row, before the table's statement triggers at the end of the INSERT.
+	 */
+	if (SPI_execute_plan(entry->plan, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "could not insert into \"%s\"", get_rel_name(at->relid));
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,

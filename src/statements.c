@@ -120,10 +120,17 @@ statement_current(Oid relid)
 	return NULL;
 }
 
+/*
+ * Close a frame.  clean is false while an error unwinds: the (sub)transaction's
+ * abort then releases what the frame's scans hold.
+ */
 void
-statement_end(StatementFrame *frame)
+statement_end(StatementFrame *frame, bool clean)
 {
 	StatementFrame **link = &current_frame;
+
+	if (clean)
+		probes_close(frame);
 
 	while (*link != NULL && *link != frame)
 		link = &(*link)->outer;
@@ -178,11 +185,13 @@ statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 	{
 		on_end(relid, frame);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		statement_end(frame);
+		statement_end(frame, false);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	statement_end(frame, true);
 	return PointerGetDatum(NULL);
 }
 
@@ -320,9 +329,28 @@ statement_collect_leads(StatementFrame *frame, Datum *ids, Datum *tenants,
 	}
 }
 
+/*
+ * Frames that are still open when their (sub)transaction commits belong to
+ * statements whose statement trigger at the end did not run (disabled):
+ * their scans are closed before the resource owner that holds them goes.
+ */
+static void
+close_frames_from(int nest_level)
+{
+	for (StatementFrame *f = current_frame; f != NULL; f = f->outer)
+		if (f->nest_level >= nest_level)
+			probes_close(f);
+}
+
 static void
 statements_xact_callback(XactEvent event, void *arg)
 {
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT ||
+		event == XACT_EVENT_PRE_PREPARE)
+	{
+		close_frames_from(0);
+		return;
+	}
 	/* Frames live in transaction memory, which is gone or about to be */
 	current_frame = NULL;
 }
@@ -331,13 +359,23 @@ static void
 statements_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 							SubTransactionId parentSubid, void *arg)
 {
-	int			level;
+	int			level = GetCurrentTransactionNestLevel();
 
+	if (event == SUBXACT_EVENT_PRE_COMMIT_SUB)
+		close_frames_from(level);
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	level = GetCurrentTransactionNestLevel();
 	while (current_frame != NULL && current_frame->nest_level >= level)
 		current_frame = current_frame->outer;
+}
+
+/* A resource owner is being released: it takes the scans it holds along */
+static void
+statements_release_callback(ResourceReleasePhase phase, bool isCommit,
+							bool isTopLevel, void *arg)
+{
+	for (StatementFrame *f = current_frame; f != NULL; f = f->outer)
+		probes_forget(f, CurrentResourceOwner);
 }
 
 void
@@ -345,4 +383,5 @@ statements_init(void)
 {
 	RegisterXactCallback(statements_xact_callback, NULL);
 	RegisterSubXactCallback(statements_subxact_callback, NULL);
+	RegisterResourceReleaseCallback(statements_release_callback, NULL);
 }

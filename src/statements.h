@@ -11,6 +11,7 @@
 #define RETURNING_STATEMENTS_H
 
 #include "utils/hsearch.h"
+#include "utils/resowner.h"
 
 #include "returning.h"
 
@@ -43,6 +44,9 @@ typedef struct StatementLocks
 	bits8		missed[2][LOCK_BUCKETS / 8];
 } StatementLocks;
 
+/* The index scans of a statement's look-ups (probes.c) */
+typedef struct StatementProbes StatementProbes;
+
 typedef struct StatementFrame
 {
 	Oid			relid;
@@ -53,6 +57,7 @@ typedef struct StatementFrame
 	HTAB	   *touched;		/* ClientKey: every client the rows had */
 	HTAB	   *leads;			/* LeadKey: orders to recompute at the end */
 	StatementLocks locks;
+	StatementProbes *probes;	/* NULL until the first look-up */
 	struct StatementFrame *outer;
 } StatementFrame;
 
@@ -61,7 +66,7 @@ extern StatementFrame *statement_of_row(Relation rel);
 extern Datum statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 							   void (*on_end) (Oid relid, StatementFrame *frame));
 extern StatementFrame *statement_current(Oid relid);
-extern void statement_end(StatementFrame *frame);
+extern void statement_end(StatementFrame *frame, bool clean);
 extern ClientEntry *statement_client(StatementFrame *frame, const ClientKey *key,
 									 bool *found);
 extern void statement_forget_client(StatementFrame *frame, const ClientKey *key);
@@ -79,5 +84,18 @@ extern bool statement_lock_lead(StatementFrame *frame, AttachedTable *at,
 extern bool locks_settle(StatementFrame *frame);
 extern void statement_collect_leads(StatementFrame *frame, Datum *ids,
 									Datum *tenants, int *count);
+
+/* probes.c */
+extern bool probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
+								   const ClientKey *client, bool exclude_self,
+								   int64 self_id, MemoryContext target,
+								   bool *found, Position *first_won);
+extern bool probe_order_after_direct(StatementFrame *frame, AttachedTable *at,
+									 const ClientKey *client, const Position *pos,
+									 bool *found);
+extern bool probe_lead_direct(StatementFrame *frame, AttachedTable *at,
+							  int64 lead_id, const char *tenant, bool *is_repeat);
+extern void probes_close(StatementFrame *frame);
+extern void probes_forget(StatementFrame *frame, ResourceOwner owner);
 
 #endif							/* RETURNING_STATEMENTS_H */

@@ -207,6 +207,8 @@ BEGIN
 	IF a.kind = 'orders' THEN
 		-- Finding a client's orders: the application's own index on the
 		-- client column serves when there is one.
+		-- The partial indexes on won orders test the stage first: most rows
+		-- are not won, and an insert then skips the rest of the predicate.
 		IF a.company_column IS NOT NULL THEN
 			IF NOT returning_crm._has_index_on(a.relid, tenant_cols || a.company_column) THEN
 				EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
@@ -214,7 +216,7 @@ BEGIN
 			END IF;
 			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s',
 						   left(base || '_won_company', 63), a.relid, t, a.company_column, pos,
-						   company_cond, won_cond);
+						   won_cond, company_cond);
 		END IF;
 		IF a.contact_column IS NOT NULL THEN
 			IF NOT returning_crm._has_index_on(a.relid, tenant_cols || a.contact_column) THEN
@@ -223,7 +225,7 @@ BEGIN
 			END IF;
 			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s',
 						   left(base || '_won_contact', 63), a.relid, t, a.contact_column, pos,
-						   contact_cond, won_cond);
+						   won_cond, contact_cond);
 		END IF;
 		IF a.lead_column IS NOT NULL
 		   AND NOT returning_crm._has_index_on(a.relid, ARRAY[a.lead_column])
