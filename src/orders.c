@@ -342,12 +342,12 @@ classify(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 	return STATE_NEW;
 }
 
-/* Replace a position kept in the frame, freeing the old copy */
+/* Replace a position kept in the client cache, freeing the old copy */
 static void
 keep_position(AttachedTable *at, StatementFrame *frame, Position *slot,
 			  bool *has_slot, const Position *pos)
 {
-	MemoryContext old = MemoryContextSwitchTo(frame->context);
+	MemoryContext old = MemoryContextSwitchTo(frame->cache_context);
 
 	if (*has_slot && !slot->isnull && !at->ordered_by.typbyval)
 		pfree(DatumGetPointer(slot->value));
@@ -377,7 +377,7 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 			statement_touch(frame, &client);
 		else
 			statement_mark_dirty(frame, &client);
-		probe_first_won(at, frame, &client, false, 0, frame->context,
+		probe_first_won(at, frame, &client, false, 0, frame->cache_context,
 						&entry->has_first_won, &entry->first_won);
 	}
 

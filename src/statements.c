@@ -35,11 +35,10 @@ void		statements_init(void);
 
 static StatementFrame *current_frame = NULL;
 
-static uint32
-client_key_hash(const void *key, Size keysize)
+static inline uint32
+client_hash(const ClientKey *k)
 {
-	const ClientKey *k = key;
-	uint32		h = hash_bytes((const unsigned char *) &k->id, sizeof(k->id));
+	uint32		h = murmurhash32((uint32) k->id ^ (uint32) (k->id >> 32));
 
 	h = hash_combine(h, (uint32) k->kind);
 	if (k->tenant)
@@ -47,6 +46,30 @@ client_key_hash(const void *key, Size keysize)
 									   strlen(k->tenant)));
 	return h;
 }
+
+static uint32
+client_key_hash(const void *key, Size keysize)
+{
+	return client_hash(key);
+}
+
+/*
+ * The statement's cache of clients: simplehash, which keeps the entries in
+ * one array, so that a look-up of a client among many costs one or two
+ * cache misses.
+ */
+#define SH_PREFIX		clientcache
+#define SH_ELEMENT_TYPE ClientEntry
+#define SH_KEY_TYPE		ClientKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k) client_hash(&(k))
+#define SH_EQUAL(tb, a, b) client_equal(&(a), &(b))
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_STORE_HASH
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 static int
 client_key_match(const void *a, const void *b, Size keysize)
@@ -201,25 +224,31 @@ frame_strdup(StatementFrame *frame, const char *s)
 	return s ? MemoryContextStrdup(frame->context, s) : NULL;
 }
 
-/* The statement's entry for a client, made (and not filled) when missing */
+/*
+ * The statement's entry for a client, made (and not filled) when missing.
+ * Beyond CLIENT_CACHE_SIZE clients the cache starts empty again, with its
+ * memory: what it held can be looked up again.
+ */
 ClientEntry *
 statement_client(StatementFrame *frame, const ClientKey *key, bool *found)
 {
 	ClientEntry *entry;
 
-	if (frame->clients == NULL ||
-		hash_get_num_entries(frame->clients) >= CLIENT_CACHE_SIZE)
+	if (frame->clients == NULL || frame->clients->members >= CLIENT_CACHE_SIZE)
 	{
-		if (frame->clients)
-			hash_destroy(frame->clients);
-		frame->clients = make_set("returning clients", frame->context,
-								  sizeof(ClientKey), sizeof(ClientEntry),
-								  client_key_hash, client_key_match);
+		if (frame->cache_context == NULL)
+			frame->cache_context = AllocSetContextCreate(frame->context,
+														 "returning clients",
+														 ALLOCSET_DEFAULT_SIZES);
+		else
+			MemoryContextReset(frame->cache_context);
+		frame->clients = clientcache_create(frame->cache_context, 1024, NULL);
 	}
-	entry = hash_search(frame->clients, key, HASH_ENTER, found);
+	entry = clientcache_insert(frame->clients, *key, found);
 	if (!*found)
 	{
-		entry->key.tenant = frame_strdup(frame, key->tenant);
+		entry->key.tenant = key->tenant ?
+			MemoryContextStrdup(frame->cache_context, key->tenant) : NULL;
 		entry->has_first_won = false;
 		entry->has_last = false;
 		entry->first_won.isnull = true;
@@ -234,7 +263,7 @@ void
 statement_forget_client(StatementFrame *frame, const ClientKey *key)
 {
 	if (frame->clients)
-		hash_search(frame->clients, key, HASH_REMOVE, NULL);
+		clientcache_delete(frame->clients, *key);
 }
 
 static void

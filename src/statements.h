@@ -15,15 +15,24 @@
 
 #include "returning.h"
 
-/* What one statement knows of one client of an orders table */
+/*
+ * What one statement knows of one client of an orders table.  Entries live
+ * in an open-addressing hash table: an entry moves when others are added
+ * or removed, so a pointer to one is good only until the next such change.
+ */
 typedef struct ClientEntry
 {
-	ClientKey	key;			/* hash key; tenant allocated in the frame */
+	ClientKey	key;			/* tenant allocated in the cache's context */
+	uint32		hash;
+	char		status;			/* used by simplehash */
 	bool		has_first_won;
 	bool		has_last;
 	Position	first_won;		/* first won order, as far as known */
 	Position	last;			/* last order of this statement */
 } ClientEntry;
+
+/* The hash table of ClientEntry (simplehash, statements.c) */
+typedef struct clientcache_hash ClientCache;
 
 /* A lead whose state changed: its orders must be recomputed */
 typedef struct LeadKey
@@ -52,7 +61,8 @@ typedef struct StatementFrame
 	Oid			relid;
 	int			nest_level;		/* transaction nesting level at the start */
 	MemoryContext context;
-	HTAB	   *clients;		/* ClientEntry, a bounded cache */
+	ClientCache *clients;		/* ClientEntry, a bounded cache */
+	MemoryContext cache_context;	/* of the cache, its tenants, positions */
 	HTAB	   *dirty;			/* ClientKey: recompute at the end */
 	HTAB	   *touched;		/* ClientKey: every client the rows had */
 	HTAB	   *leads;			/* LeadKey: orders to recompute at the end */
