@@ -167,9 +167,10 @@ returning_load_states(PG_FUNCTION_ARGS)
 		{
 			HeapTuple	row = SPI_tuptable->vals[i];
 			TupleDesc	desc = SPI_tuptable->tupdesc;
+			Row			r = row_of_tuple(row, desc);
 			bool		isnull;
 			int64		id = column_int64(&(MappedColumn) {.attnum = 1, .typid = at->id.typid},
-										  row, desc, &isnull);
+										  &r, &isnull);
 			Datum		state = SPI_getbinval(row, desc, desc->natts, &isnull);
 			int			k;
 

@@ -563,8 +563,7 @@ status_in_list(AttachedTable *at, Datum value, bool isnull, const ValueList *lis
 
 /* An integer id column as int64 */
 int64
-column_int64(const MappedColumn *col, HeapTuple tuple, TupleDesc tupdesc,
-			 bool *isnull)
+column_int64(const MappedColumn *col, const Row *row, bool *isnull)
 {
 	Datum		value;
 
@@ -573,7 +572,7 @@ column_int64(const MappedColumn *col, HeapTuple tuple, TupleDesc tupdesc,
 		*isnull = true;
 		return 0;
 	}
-	value = heap_getattr(tuple, col->attnum, tupdesc, isnull);
+	value = row_attr(row, col->attnum, isnull);
 	if (*isnull)
 		return 0;
 	switch (col->typid)
@@ -589,14 +588,14 @@ column_int64(const MappedColumn *col, HeapTuple tuple, TupleDesc tupdesc,
 
 /* The text form of the row's tenant, or NULL without a tenant column */
 char *
-column_tenant(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+column_tenant(AttachedTable *at, const Row *row)
 {
 	bool		isnull;
 	Datum		value;
 
 	if (at->tenant.attnum == InvalidAttrNumber)
 		return NULL;
-	value = heap_getattr(tuple, at->tenant.attnum, tupdesc, &isnull);
+	value = row_attr(row, at->tenant.attnum, &isnull);
 	if (isnull)
 		return NULL;
 	return OutputFunctionCall(&at->tenant_out, value);

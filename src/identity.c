@@ -790,7 +790,8 @@ collect_values(List *values, const MappedColumn *col, HeapTuple tuple,
 HeapTuple
 identity_bind_lead(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 {
-	ClientKey	client = client_of(at, tuple, tupdesc);
+	Row			row = row_of_tuple(tuple, tupdesc);
+	ClientKey	client = client_of(at, &row);
 	IdentitySettings settings;
 	char	   *tenant;
 	List	   *emails = NIL;
@@ -816,7 +817,7 @@ identity_bind_lead(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 	if (emails == NIL && phones == NIL)
 		return tuple;
 
-	tenant = column_tenant(at, tuple, tupdesc);
+	tenant = column_tenant(at, &row);
 	foreach(lc, emails)
 		if (identity_is_excluded(at->workspace, tenant, lfirst(lc), NULL))
 			return tuple;

@@ -35,7 +35,8 @@ PG_FUNCTION_INFO_V1(lead_truncate_trigger);
 static ReturningState
 lead_state_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 {
-	ClientKey	client = client_of(at, tuple, tupdesc);
+	Row			row = row_of_tuple(tuple, tupdesc);
+	ClientKey	client = client_of(at, &row);
 
 	return client.kind == CLIENT_NONE ? STATE_NEW : STATE_REPEAT;
 }
@@ -63,16 +64,17 @@ static void
 lead_changed(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 			 TupleDesc tupdesc)
 {
+	Row			row = row_of_tuple(tuple, tupdesc);
 	bool		isnull;
 	int64		id;
 	char	   *tenant;
 
 	if (!OidIsValid(at->orders_relid))
 		return;
-	id = column_int64(&at->id, tuple, tupdesc, &isnull);
+	id = column_int64(&at->id, &row, &isnull);
 	if (isnull)
 		return;
-	tenant = column_tenant(at, tuple, tupdesc);
+	tenant = column_tenant(at, &row);
 	(void) statement_lock_lead(frame, at, id, tenant);
 	statement_mark_lead(frame, id, tenant);
 }
@@ -100,11 +102,7 @@ lead_row_trigger(PG_FUNCTION_ARGS)
 	if (returning_in_recompute(RelationGetRelid(rel)))
 		return PointerGetDatum(result);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	at = get_attached_table(RelationGetRelid(rel), ATTACH_LEADS);
-	SPI_finish();
-	frame = statement_of_row(rel);
+	frame = statement_of_row(rel, ATTACH_LEADS, &at);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
@@ -118,7 +116,11 @@ lead_row_trigger(PG_FUNCTION_ARGS)
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		HeapTuple	oldtuple = trigdata->tg_trigtuple;
+		Row			oldrow = row_of_tuple(oldtuple, tupdesc);
+		Row			newrow = row_of_tuple(result, tupdesc);
 		ReturningState old_state = stored_state(at, oldtuple, tupdesc);
+		char	   *old_tenant = column_tenant(at, &oldrow);
+		char	   *new_tenant = column_tenant(at, &newrow);
 		bool		isnull;
 
 		if (old_state != STATE_NONE &&
@@ -128,12 +130,10 @@ lead_row_trigger(PG_FUNCTION_ARGS)
 			state = lead_state_of(at, result, tupdesc);
 
 		if (state != old_state ||
-			column_int64(&at->id, oldtuple, tupdesc, &isnull) !=
-			column_int64(&at->id, result, tupdesc, &isnull) ||
-			(at->tenant.attnum != InvalidAttrNumber &&
-			 !heap_attisnull(oldtuple, at->tenant.attnum, tupdesc) &&
-			 strcmp(column_tenant(at, oldtuple, tupdesc),
-					column_tenant(at, result, tupdesc)) != 0))
+			column_int64(&at->id, &oldrow, &isnull) !=
+			column_int64(&at->id, &newrow, &isnull) ||
+			(old_tenant == NULL) != (new_tenant == NULL) ||
+			(old_tenant != NULL && strcmp(old_tenant, new_tenant) != 0))
 		{
 			lead_changed(at, frame, oldtuple, tupdesc);
 			lead_changed(at, frame, result, tupdesc);
@@ -143,7 +143,11 @@ lead_row_trigger(PG_FUNCTION_ARGS)
 		lead_changed(at, frame, result, tupdesc);
 
 	if (state != STATE_NONE)
-		result = set_state(at, result, tupdesc, state);
+	{
+		Row			row = row_of_tuple(result, tupdesc);
+
+		result = set_state(at, &row, result, tupdesc, state);
+	}
 	return PointerGetDatum(result);
 }
 

@@ -254,7 +254,7 @@ client_has_order_after(AttachedTable *at, StatementFrame *frame,
  */
 static bool
 lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
-			   HeapTuple tuple, TupleDesc tupdesc)
+			   const Row *row)
 {
 	const char *tenant = client->tenant;
 	bool		isnull;
@@ -265,7 +265,7 @@ lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client
 
 	if (!OidIsValid(at->leads_relid))
 		return false;
-	lead_id = column_int64(&at->lead, tuple, tupdesc, &isnull);
+	lead_id = column_int64(&at->lead, row, &isnull);
 	if (isnull)
 		return false;
 
@@ -314,10 +314,10 @@ lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client
 }
 
 static bool
-order_is_won(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+order_is_won(AttachedTable *at, const Row *row)
 {
 	bool		isnull;
-	Datum		stage = heap_getattr(tuple, at->status.attnum, tupdesc, &isnull);
+	Datum		stage = row_attr(row, at->status.attnum, &isnull);
 
 	return status_in_list(at, stage, isnull, &at->success);
 }
@@ -326,18 +326,18 @@ order_is_won(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
  * Classify an order from what is known of its client's first won order.
  */
 static ReturningState
-classify(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
-		 TupleDesc tupdesc, const ClientKey *client, const Position *pos,
-		 bool has_first_won, const Position *first_won)
+classify(AttachedTable *at, StatementFrame *frame, const Row *row,
+		 const ClientKey *client, const Position *pos, bool has_first_won,
+		 const Position *first_won)
 {
 	if (client->kind == CLIENT_NONE)
 		return STATE_NEW;
 	if (has_first_won && position_cmp(at, first_won, pos) < 0)
 		return STATE_REPEAT;
-	if (lead_is_repeat(at, frame, client, tuple, tupdesc))
+	if (lead_is_repeat(at, frame, client, row))
 		return STATE_REPEATED_INQUIRY;
 	/* An order routed for a known client in lead-free mode (routing.c) */
-	if (routing_order_is_routed(at, tuple, tupdesc))
+	if (routing_order_is_routed(at, row))
 		return STATE_REPEATED_INQUIRY;
 	return STATE_NEW;
 }
@@ -357,10 +357,9 @@ keep_position(AttachedTable *at, StatementFrame *frame, Position *slot,
 }
 
 static ReturningState
-order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
-			   TupleDesc tupdesc)
+order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 {
-	ClientKey	client = client_of(at, tuple, tupdesc);
+	ClientKey	client = client_of(at, row);
 	Position	pos;
 	ClientEntry *entry;
 	bool		found;
@@ -369,7 +368,7 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 	if (client.kind == CLIENT_NONE)
 		return STATE_NEW;
 
-	pos = position_of(at, tuple, tupdesc);
+	pos = position_of(at, row);
 	entry = statement_client(frame, &client, &found);
 	if (!found)
 	{
@@ -381,7 +380,7 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 						&entry->has_first_won, &entry->first_won);
 	}
 
-	state = classify(at, frame, tuple, tupdesc, &client, &pos,
+	state = classify(at, frame, row, &client, &pos,
 					 entry->has_first_won, &entry->first_won);
 
 	/*
@@ -389,7 +388,7 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 	 * it, up to the old first won order, turn repeat.  They are this
 	 * statement's rows after it, or rows already in the table.
 	 */
-	if (order_is_won(at, tuple, tupdesc) &&
+	if (order_is_won(at, row) &&
 		(!entry->has_first_won || position_cmp(at, &pos, &entry->first_won) < 0))
 	{
 		if ((entry->has_last && position_cmp(at, &entry->last, &pos) > 0) ||
@@ -405,19 +404,19 @@ order_inserted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 }
 
 static ReturningState
-order_updated(AttachedTable *at, StatementFrame *frame, HeapTuple oldtuple,
-			  HeapTuple newtuple, TupleDesc tupdesc, bool *keep_old)
+order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
+			  const Row *newrow, bool *keep_old)
 {
-	ClientKey	old_client = client_of(at, oldtuple, tupdesc);
-	ClientKey	new_client = client_of(at, newtuple, tupdesc);
-	Position	old_pos = position_of(at, oldtuple, tupdesc);
-	Position	new_pos = position_of(at, newtuple, tupdesc);
-	bool		old_won = order_is_won(at, oldtuple, tupdesc);
-	bool		new_won = order_is_won(at, newtuple, tupdesc);
+	ClientKey	old_client = client_of(at, oldrow);
+	ClientKey	new_client = client_of(at, newrow);
+	Position	old_pos = position_of(at, oldrow);
+	Position	new_pos = position_of(at, newrow);
+	bool		old_won = order_is_won(at, oldrow);
+	bool		new_won = order_is_won(at, newrow);
 	bool		old_lead_null;
 	bool		new_lead_null;
-	int64		old_lead = column_int64(&at->lead, oldtuple, tupdesc, &old_lead_null);
-	int64		new_lead = column_int64(&at->lead, newtuple, tupdesc, &new_lead_null);
+	int64		old_lead = column_int64(&at->lead, oldrow, &old_lead_null);
+	int64		new_lead = column_int64(&at->lead, newrow, &new_lead_null);
 	bool		moved;
 	bool		has_first_won;
 	Position	first_won;
@@ -467,20 +466,19 @@ order_updated(AttachedTable *at, StatementFrame *frame, HeapTuple oldtuple,
 		statement_mark_dirty(frame, &new_client);
 		statement_forget_client(frame, &new_client);
 	}
-	return classify(at, frame, newtuple, tupdesc, &new_client, &new_pos,
+	return classify(at, frame, newrow, &new_client, &new_pos,
 					has_first_won, &first_won);
 }
 
 static void
-order_deleted(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
-			  TupleDesc tupdesc)
+order_deleted(AttachedTable *at, StatementFrame *frame, const Row *row)
 {
 	ClientKey	client;
 
 	/* Only a won order can be the first won order of its client */
-	if (!order_is_won(at, tuple, tupdesc))
+	if (!order_is_won(at, row))
 		return;
-	client = client_of(at, tuple, tupdesc);
+	client = client_of(at, row);
 	if (client.kind == CLIENT_NONE)
 		return;
 	(void) statement_lock_client(frame, at, &client);
@@ -501,6 +499,7 @@ order_row_trigger(PG_FUNCTION_ARGS)
 	AttachedTable *at;
 	StatementFrame *frame;
 	HeapTuple	result;
+	Row			row;
 	ReturningState state = STATE_NONE;
 
 	check_trigger_call(fcinfo, "order_row_trigger", true, true);
@@ -513,28 +512,31 @@ order_row_trigger(PG_FUNCTION_ARGS)
 	if (returning_in_recompute(RelationGetRelid(rel)))
 		return PointerGetDatum(result);
 
-	at = get_attached_table(RelationGetRelid(rel), ATTACH_ORDERS);
-	frame = statement_of_row(rel);
+	frame = statement_of_row(rel, ATTACH_ORDERS, &at);
 
+	/*
+	 * The rules read the row through the trigger's slots, which take its
+	 * columns apart once; the slots hold the tuples the trigger got.
+	 */
+	row = row_of_slot(trigdata->tg_trigslot);
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		state = order_inserted(at, frame, result, tupdesc);
+		state = order_inserted(at, frame, &row);
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
+		Row			newrow = row_of_slot(trigdata->tg_newslot);
 		bool		keep_old;
 
-		state = order_updated(at, frame, trigdata->tg_trigtuple, result, tupdesc,
-							  &keep_old);
+		state = order_updated(at, frame, &row, &newrow, &keep_old);
 		if (keep_old)
 		{
 			bool		isnull;
-			Datum		old = heap_getattr(trigdata->tg_trigtuple, at->state.attnum,
-										   tupdesc, &isnull);
+			Datum		old = row_attr(&row, at->state.attnum, &isnull);
 
 			state = isnull ? STATE_NONE : state_from_name(TextDatumGetCString(old));
 			if (state == STATE_NONE)
 			{
 				/* An unclassified row: have the statement trigger do it */
-				ClientKey	client = client_of(at, result, tupdesc);
+				ClientKey	client = client_of(at, &newrow);
 
 				(void) statement_lock_client(frame, at, &client);
 				statement_mark_dirty(frame, &client);
@@ -543,10 +545,14 @@ order_row_trigger(PG_FUNCTION_ARGS)
 		}
 	}
 	else
-		order_deleted(at, frame, result, tupdesc);
+		order_deleted(at, frame, &row);
 
 	if (state != STATE_NONE)
-		result = set_state(at, result, tupdesc, state);
+	{
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+			row = row_of_slot(trigdata->tg_newslot);
+		result = set_state(at, &row, result, tupdesc, state);
+	}
 	return PointerGetDatum(result);
 }
 

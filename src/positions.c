@@ -47,7 +47,7 @@ client_params(const ClientKey *client, Datum *args, char *nulls)
 }
 
 ClientKey
-client_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+client_of(AttachedTable *at, const Row *row)
 {
 	ClientKey	key;
 	bool		isnull;
@@ -57,7 +57,7 @@ client_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 	key.id = 0;
 	key.tenant = NULL;
 
-	id = column_int64(&at->company, tuple, tupdesc, &isnull);
+	id = column_int64(&at->company, row, &isnull);
 	if (!isnull && id != 0)
 	{
 		key.kind = CLIENT_COMPANY;
@@ -65,7 +65,7 @@ client_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 	}
 	else
 	{
-		id = column_int64(&at->contact, tuple, tupdesc, &isnull);
+		id = column_int64(&at->contact, row, &isnull);
 		if (!isnull && id != 0)
 		{
 			key.kind = CLIENT_CONTACT;
@@ -73,7 +73,7 @@ client_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 		}
 	}
 	if (key.kind != CLIENT_NONE)
-		key.tenant = column_tenant(at, tuple, tupdesc);
+		key.tenant = column_tenant(at, row);
 	return key;
 }
 
@@ -88,7 +88,7 @@ client_equal(const ClientKey *a, const ClientKey *b)
 }
 
 Position
-position_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+position_of(AttachedTable *at, const Row *row)
 {
 	Position	pos;
 	bool		isnull;
@@ -96,8 +96,8 @@ position_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 	pos.value = (Datum) 0;
 	pos.isnull = true;
 	if (at->ordered_by.attnum != InvalidAttrNumber)
-		pos.value = heap_getattr(tuple, at->ordered_by.attnum, tupdesc, &pos.isnull);
-	pos.id = column_int64(&at->id, tuple, tupdesc, &isnull);
+		pos.value = row_attr(row, at->ordered_by.attnum, &pos.isnull);
+	pos.id = column_int64(&at->id, row, &isnull);
 	return pos;
 }
 

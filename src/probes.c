@@ -404,18 +404,12 @@ probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
 	*found = false;
 	while (index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot))
 	{
-		bool		isnull;
-		Position	pos;
+		Row			row = row_of_slot(ps->slot);
+		Position	pos = position_of(at, &row);
 		MemoryContext old;
 
-		pos.id = column_int64(&at->id, ExecFetchSlotHeapTuple(ps->slot, false, NULL),
-							  RelationGetDescr(ps->heap), &isnull);
 		if (exclude_self && pos.id == self_id)
 			continue;
-		pos.value = (Datum) 0;
-		pos.isnull = true;
-		if (at->ordered_by.attnum != InvalidAttrNumber)
-			pos.value = slot_getattr(ps->slot, at->ordered_by.attnum, &pos.isnull);
 		old = MemoryContextSwitchTo(target);
 		*first_won = position_copy(at, &pos);
 		MemoryContextSwitchTo(old);
@@ -481,14 +475,14 @@ probe_order_after_direct(StatementFrame *frame, AttachedTable *at,
 	*found = false;
 	while (index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot))
 	{
-		HeapTuple	tuple = ExecFetchSlotHeapTuple(ps->slot, false, NULL);
-		ClientKey	other = client_of(at, tuple, RelationGetDescr(ps->heap));
+		Row			row = row_of_slot(ps->slot);
+		ClientKey	other = client_of(at, &row);
 		Position	other_pos;
 
 		/* a contact's order that belongs to a company is the company's */
 		if (other.kind != client->kind)
 			continue;
-		other_pos = position_of(at, tuple, RelationGetDescr(ps->heap));
+		other_pos = position_of(at, &row);
 		if (position_cmp(at, &other_pos, pos) > 0)
 		{
 			*found = true;

@@ -126,14 +126,15 @@ append_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc, Datum value)
 
 /*
  * A row with its state column set, or the row itself when it has that
- * state already: whatever the application wrote there is replaced.
+ * state already: whatever the application wrote there is replaced.  row
+ * reads the same row as tuple.
  */
 HeapTuple
-set_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
+set_state(AttachedTable *at, const Row *row, HeapTuple tuple, TupleDesc tupdesc,
 		  ReturningState state)
 {
 	bool		isnull;
-	Datum		current = heap_getattr(tuple, at->state.attnum, tupdesc, &isnull);
+	Datum		current = row_attr(row, at->state.attnum, &isnull);
 	int			column = at->state.attnum;
 	Datum		value = state_datum(state);
 	bool		null = false;

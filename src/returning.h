@@ -13,7 +13,9 @@
 #include "postgres.h"
 
 #include "access/htup.h"
+#include "access/htup_details.h"
 #include "access/tupdesc.h"
+#include "executor/tuptable.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -141,6 +143,42 @@ typedef struct AttachedTable
 	SPIPlanPtr	orders_recompute_plan;	/* leads: orders of changed leads */
 } AttachedTable;
 
+/*
+ * A row the rules read: a tuple slot when the caller has one (a trigger's
+ * row, a look-up's), whose columns are then taken apart once for all the
+ * reads, else a heap tuple.
+ */
+typedef struct Row
+{
+	TupleTableSlot *slot;
+	HeapTuple	tuple;
+	TupleDesc	tupdesc;
+} Row;
+
+static inline Row
+row_of_slot(TupleTableSlot *slot)
+{
+	Row			row = {slot, NULL, NULL};
+
+	return row;
+}
+
+static inline Row
+row_of_tuple(HeapTuple tuple, TupleDesc tupdesc)
+{
+	Row			row = {NULL, tuple, tupdesc};
+
+	return row;
+}
+
+static inline Datum
+row_attr(const Row *row, AttrNumber attnum, bool *isnull)
+{
+	if (row->slot != NULL)
+		return slot_getattr(row->slot, attnum, isnull);
+	return heap_getattr(row->tuple, attnum, row->tupdesc, isnull);
+}
+
 /* A client key: kind, id and the tenant's text form (or NULL) */
 typedef struct ClientKey
 {
@@ -162,7 +200,8 @@ extern const char *state_name(ReturningState state);
 extern ReturningState state_from_name(const char *name);
 extern Datum state_datum(ReturningState state);
 extern bool text_equals(Datum value, const char *s);
-extern HeapTuple set_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc,
+extern HeapTuple set_state(AttachedTable *at, const Row *row, HeapTuple tuple,
+						   TupleDesc tupdesc,
 						   ReturningState state);
 extern bool returning_in_recompute(Oid relid);
 extern void returning_begin_recompute(Oid relid, Oid *saved);
@@ -179,17 +218,16 @@ extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);
 extern bool value_in_list(const ValueList *list, const char *value);
 extern bool status_in_list(AttachedTable *at, Datum value, bool isnull,
 						   const ValueList *list);
-extern int64 column_int64(const MappedColumn *col, HeapTuple tuple,
-						  TupleDesc tupdesc, bool *isnull);
-extern char *column_tenant(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc);
+extern int64 column_int64(const MappedColumn *col, const Row *row, bool *isnull);
+extern char *column_tenant(AttachedTable *at, const Row *row);
 extern void append_tenant_param(StringInfo buf, AttachedTable *at,
 								const char *alias, int param);
 
 /* positions.c */
 extern void client_params(const ClientKey *client, Datum *args, char *nulls);
-extern ClientKey client_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc);
+extern ClientKey client_of(AttachedTable *at, const Row *row);
 extern bool client_equal(const ClientKey *a, const ClientKey *b);
-extern Position position_of(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc);
+extern Position position_of(AttachedTable *at, const Row *row);
 extern int	position_cmp(AttachedTable *at, const Position *a, const Position *b);
 extern Position position_copy(AttachedTable *at, const Position *pos);
 extern void append_client_condition(StringInfo buf, AttachedTable *at,
@@ -217,8 +255,7 @@ extern HeapTuple identity_bind_lead(AttachedTable *at, HeapTuple tuple,
  * already repeated_inquiry).
  */
 extern bool routing_inserting_known_client(void);
-extern bool routing_order_is_routed(AttachedTable *at, HeapTuple tuple,
-									TupleDesc tupdesc);
+extern bool routing_order_is_routed(AttachedTable *at, const Row *row);
 extern void append_order_is_routed(StringInfo buf, AttachedTable *at,
 								   const char *alias);
 

@@ -216,7 +216,7 @@ routing_plan(AttachedTable *at, const char *key)
  * are recomputed set-based, with append_order_is_routed().
  */
 bool
-routing_order_is_routed(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
+routing_order_is_routed(AttachedTable *at, const Row *row)
 {
 	bool		isnull;
 	Datum		state;
@@ -232,8 +232,8 @@ routing_order_is_routed(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 		inserting_known_client = InvalidOid;
 		return true;
 	}
-	state = heap_getattr(tuple, at->state.attnum, tupdesc, &isnull);
-	if (isnull || strcmp(TextDatumGetCString(state), "repeated_inquiry") != 0)
+	state = row_attr(row, at->state.attnum, &isnull);
+	if (isnull || !text_equals(state, state_name(STATE_REPEATED_INQUIRY)))
 		return false;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -252,8 +252,8 @@ routing_order_is_routed(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 				 " AND r.tenant IS NOT DISTINCT FROM $2", at->relid);
 		entry->plan = keep_plan(sql, 2, argtypes);
 	}
-	args[0] = Int64GetDatum(column_int64(&at->id, tuple, tupdesc, &isnull));
-	tenant = column_tenant(at, tuple, tupdesc);
+	args[0] = Int64GetDatum(column_int64(&at->id, row, &isnull));
+	tenant = column_tenant(at, row);
 	if (tenant)
 		args[1] = CStringGetTextDatum(tenant);
 	else

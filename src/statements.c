@@ -162,18 +162,30 @@ statement_end(StatementFrame *frame, bool clean)
 	MemoryContextDelete(frame->context);
 }
 
-/* The frame of the statement a row trigger fires in */
+/*
+ * The frame of the statement a row trigger fires in, and the attached table
+ * it writes (*table): looked up on the statement's first row, and again
+ * only when an invalidation marked the description stale.
+ */
 StatementFrame *
-statement_of_row(Relation rel)
+statement_of_row(Relation rel, AttachKind kind, AttachedTable **table)
 {
 	StatementFrame *frame = statement_current(RelationGetRelid(rel));
 
+	if (frame != NULL && frame->table != NULL && frame->table->valid &&
+		frame->table->kind == kind)
+	{
+		*table = frame->table;
+		return frame;
+	}
+	*table = get_attached_table(RelationGetRelid(rel), kind);
 	if (frame == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("statement trigger of attached table \"%s\" did not run",
 						RelationGetRelationName(rel)),
 				 errhint("Do not disable single triggers of an attached table; use returning_crm.detach().")));
+	frame->table = *table;
 	return frame;
 }
 

@@ -59,6 +59,7 @@ typedef struct StatementProbes StatementProbes;
 typedef struct StatementFrame
 {
 	Oid			relid;
+	AttachedTable *table;		/* relid's description, once looked up */
 	int			nest_level;		/* transaction nesting level at the start */
 	MemoryContext context;
 	ClientCache *clients;		/* ClientEntry, a bounded cache */
@@ -72,7 +73,8 @@ typedef struct StatementFrame
 } StatementFrame;
 
 extern StatementFrame *statement_begin(Oid relid);
-extern StatementFrame *statement_of_row(Relation rel);
+extern StatementFrame *statement_of_row(Relation rel, AttachKind kind,
+									   AttachedTable **table);
 extern Datum statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 							   void (*on_end) (Oid relid, StatementFrame *frame));
 extern StatementFrame *statement_current(Oid relid);
