@@ -34,6 +34,28 @@ sql_ms() {
 	SQL
 }
 
+# sql_cpu_ms DB SQL: run SQL (one statement) in one session and print
+# "WALL CPU": its wall-clock time and the CPU time of the server process
+# that ran it, in milliseconds.  The CPU time is read from /proc (10 ms
+# ticks); other load on the machine disturbs it less than the wall time.
+sql_cpu_ms() {
+	local pid t0 t1 c0 c1 done tick
+	tick=$(getconf CLK_TCK)
+	coproc BENCH_SESSION { bench_psql -At -d "$1"; }
+	echo "select pg_backend_pid();" >&"${BENCH_SESSION[1]}"
+	read -r pid <&"${BENCH_SESSION[0]}"
+	c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	t0=$(date +%s%N)
+	printf '%s\n' '\o /dev/null' "$2;" '\o' 'select 1;' >&"${BENCH_SESSION[1]}"
+	read -r done <&"${BENCH_SESSION[0]}"
+	t1=$(date +%s%N)
+	c1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	exec {BENCH_SESSION[1]}>&-
+	wait "$BENCH_SESSION_PID" 2>/dev/null || true
+	awk -v w=$((t1 - t0)) -v c=$((c1 - c0)) -v t="$tick" \
+		'BEGIN { printf "%.1f %.1f\n", w / 1e6, c * 1000 / t }'
+}
+
 # Wall-clock seconds, for steps that are whole psql scripts
 now_s() {
 	date +%s.%N
