@@ -215,7 +215,22 @@ CREATE TABLE crm.deal_enum2 (LIKE crm.deal_enum INCLUDING ALL);
 SELECT returning_crm.attach_orders('crm.deal_enum2', stage_column => 'phase', won_values => '{gewonnen}',
 	workspace => 'enum2');
 
--- 23. The state is written into rows of every shape, and the rows stay
+-- 23. Whether a lead is repeat is looked up in the partial index of repeat
+--     leads; after VACUUM its page is all-visible and the lead's row is not
+--     read.  A lead that stopped being repeat is not found through the entry
+--     of its old row, before VACUUM and after.
+INSERT INTO crm.lead (id, contact_id) VALUES (900, 90), (901, NULL), (902, 92);
+VACUUM crm.lead;
+INSERT INTO crm.deal (contact_id, lead_id, created_at) VALUES
+	(90, 900, '2024-05-01'), (91, 901, '2024-05-01'), (92, 902, '2024-05-01');
+UPDATE crm.lead SET contact_id = NULL WHERE id = 902;
+INSERT INTO crm.deal (contact_id, lead_id, created_at) VALUES (93, 902, '2024-05-02');
+VACUUM crm.lead;
+INSERT INTO crm.deal (contact_id, lead_id, created_at) VALUES
+	(94, 902, '2024-05-03'), (95, 900, '2024-05-03');
+SELECT * FROM states WHERE contact >= 90;
+
+-- 24. The state is written into rows of every shape, and the rows stay
 --     whole: a column added after attaching (NULL or set), a state column
 --     stored PLAIN, a wide row.  The generated columns, computed from the
 --     written state, agree with it, and amcheck finds no damaged tuple.
@@ -242,7 +257,7 @@ SELECT id, stage, contact_id, length(title) AS title_length, note, returning_sta
 SELECT count(*) AS damaged_tuples FROM verify_heapam('crm.shape');
 DROP EXTENSION amcheck;
 
--- 24. A statement whose statement trigger at the end does not run (here it
+-- 25. A statement whose statement trigger at the end does not run (here it
 --     is disabled) leaves its look-ups open; they are closed with the
 --     statement's resources, without an error, and the next statements and
 --     the commit work.  (The server warns of the leaked references.)

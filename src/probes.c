@@ -8,9 +8,14 @@
  * state.  Through SPI each look-up would start and end an executor; here
  * it is one index scan: the partial index on won orders that attach
  * creates, in (tenant, client, ordered_by, id) order, gives the first won
- * order as its first visible entry, and the leads table's unique index on
- * its id gives the lead.  The indexes are found once per attached table;
- * when one is missing (renamed, dropped), the callers fall back to SPI.
+ * order as its first visible entry.  Whether a lead is a repeat lead is
+ * one look-up in the partial index of repeat leads' ids that attach
+ * creates on the leads table: a lead that is not there is not repeat, and
+ * one that is there counts when the visibility map says its page is
+ * visible to all, so that the lead's row is read only on a recently
+ * changed page.  The indexes are found once per attached table; when one
+ * is missing (renamed, dropped), the callers fall back to the leads
+ * table's unique index on its id, or to SPI.
  *
  * Like an SPI query in a trigger, a look-up sees the rows the statement
  * wrote so far and what other transactions committed up to now: it makes
@@ -25,6 +30,7 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/visibilitymap.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -66,44 +72,76 @@ integer_datum(Oid typid, int64 value)
 }
 
 /*
- * Find the partial indexes on won orders that attach created, by the names
- * it gave them, and the leads table's unique index on its id.
+ * The name attach gives an index of a table: left(table, 36) || '_' ||
+ * prefix || 'returning_' || what, cut to 63 characters, and then, as every
+ * identifier, to NAMEDATALEN - 1 bytes.
+ */
+static Oid
+attach_index(Oid relid, const char *prefix, const char *what)
+{
+	char	   *relname = get_rel_name(relid);
+	char		name[NAMEDATALEN * 4];
+	int			len;
+
+	if (relname == NULL)
+		return InvalidOid;
+	len = pg_mbcharcliplen(relname, strlen(relname), 36);
+	snprintf(name, sizeof(name), "%.*s_%sreturning_%s", len, relname,
+			 prefix ? prefix : "", what);
+	name[pg_mbcharcliplen(name, strlen(name), NAMEDATALEN - 1)] = '\0';
+	name[pg_mbcliplen(name, strlen(name), NAMEDATALEN - 1)] = '\0';
+	return get_relname_relid(name, get_rel_namespace(relid));
+}
+
+/*
+ * Open a btree index of a table for look-ups by its first keys; NULL when
+ * it is not usable.
+ */
+static Relation
+open_lookup_index(Oid indexoid, Oid relid)
+{
+	Relation	index;
+
+	if (!OidIsValid(indexoid))
+		return NULL;
+	index = index_open(indexoid, AccessShareLock);
+	if (index->rd_index->indrelid != relid || index->rd_rel->relam != BTREE_AM_OID ||
+		!index->rd_index->indisvalid)
+	{
+		index_close(index, AccessShareLock);
+		return NULL;
+	}
+	return index;
+}
+
+/*
+ * Find the indexes of the look-ups: attach's partial indexes on won orders
+ * and of repeat leads, by the names it gave them, an index on each client
+ * column, and the leads table's unique index on its id.
  */
 static void
 resolve_indexes(AttachedTable *at)
 {
 	static const char *const kinds[2] = {"company", "contact"};
-	char	   *relname = get_rel_name(at->relid);
-	Oid			nsp = get_rel_namespace(at->relid);
-	int			cut = pg_mbcliplen(relname, strlen(relname), 36);
+	int			client_col = at->tenant.attnum != InvalidAttrNumber ? 1 : 0;
 
 	for (int k = 0; k < 2; k++)
 	{
-		char		name[NAMEDATALEN * 2];
-		Oid			indexoid;
+		char		what[NAMEDATALEN];
 		Relation	index;
 
 		at->won_index[k] = InvalidOid;
-		snprintf(name, sizeof(name), "%.*s_%sreturning_won_%s", cut, relname,
-				 at->column_prefix ? at->column_prefix : "", kinds[k]);
-		name[pg_mbcliplen(name, strlen(name), NAMEDATALEN - 1)] = '\0';
-		indexoid = get_relname_relid(name, nsp);
-		if (!OidIsValid(indexoid))
+		snprintf(what, sizeof(what), "won_%s", kinds[k]);
+		index = open_lookup_index(attach_index(at->relid, at->column_prefix, what),
+								  at->relid);
+		if (index == NULL)
 			continue;
-		index = index_open(indexoid, AccessShareLock);
-		if (index->rd_index->indrelid == at->relid &&
-			index->rd_rel->relam == BTREE_AM_OID &&
-			index->rd_index->indisvalid)
-		{
-			int			client_col = at->tenant.attnum != InvalidAttrNumber ? 1 : 0;
-
-			at->won_index[k] = indexoid;
-			at->won_client_eq[k] = index_column_eq(index, client_col);
-			if (client_col == 1)
-				at->won_tenant_eq[k] = index_column_eq(index, 0);
-			if (!OidIsValid(at->won_client_eq[k]))
-				at->won_index[k] = InvalidOid;
-		}
+		at->won_index[k] = RelationGetRelid(index);
+		at->won_client_eq[k] = index_column_eq(index, client_col);
+		if (client_col == 1)
+			at->won_tenant_eq[k] = index_column_eq(index, 0);
+		if (!OidIsValid(at->won_client_eq[k]))
+			at->won_index[k] = InvalidOid;
 		index_close(index, AccessShareLock);
 	}
 
@@ -120,15 +158,11 @@ resolve_indexes(AttachedTable *at)
 		for (int k = 0; k < 2; k++)
 		{
 			const MappedColumn *col = k == 0 ? &at->company : &at->contact;
-			char		name[NAMEDATALEN * 2];
-			int			client_col = at->tenant.attnum != InvalidAttrNumber ? 1 : 0;
+			Oid			own = attach_index(at->relid, at->column_prefix, kinds[k]);
 
 			at->client_index[k] = InvalidOid;
 			if (col->attnum == InvalidAttrNumber)
 				continue;
-			snprintf(name, sizeof(name), "%.*s_%sreturning_%s", cut, relname,
-					 at->column_prefix ? at->column_prefix : "", kinds[k]);
-			name[pg_mbcliplen(name, strlen(name), NAMEDATALEN - 1)] = '\0';
 			foreach(lc, indexes)
 			{
 				Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
@@ -139,7 +173,7 @@ resolve_indexes(AttachedTable *at)
 					form->indkey.values[client_col] == col->attnum &&
 					(client_col == 0 || form->indkey.values[0] == at->tenant.attnum) &&
 					(RelationGetIndexPredicate(index) == NIL ||
-					 strcmp(RelationGetRelationName(index), name) == 0))
+					 RelationGetRelid(index) == own))
 				{
 					at->client_index[k] = RelationGetRelid(index);
 					at->client_eq[k] = index_column_eq(index, client_col);
@@ -158,17 +192,21 @@ resolve_indexes(AttachedTable *at)
 	}
 
 	at->leads_index = InvalidOid;
+	at->leads_repeat_index = InvalidOid;
 	if (OidIsValid(at->leads_relid))
 	{
 		Relation	leads = table_open(at->leads_relid, AccessShareLock);
 		List	   *indexes = RelationGetIndexList(leads);
 		ListCell   *lc;
+		AttachedTable *leads_at = get_attached_table(at->leads_relid, ATTACH_LEADS);
+		Relation	index;
 
 		foreach(lc, indexes)
 		{
-			Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
-			Form_pg_index form = index->rd_index;
+			Form_pg_index form;
 
+			index = index_open(lfirst_oid(lc), AccessShareLock);
+			form = index->rd_index;
 			if (form->indisunique && form->indisvalid && index->rd_rel->relam == BTREE_AM_OID &&
 				form->indnkeyatts == 1 && form->indkey.values[0] == at->leads_id.attnum &&
 				RelationGetIndexPredicate(index) == NIL)
@@ -184,6 +222,23 @@ resolve_indexes(AttachedTable *at)
 		}
 		list_free(indexes);
 		table_close(leads, AccessShareLock);
+
+		/* The ids of repeat leads; with tenants a lead's row tells its tenant */
+		index = at->leads_tenant.attnum != InvalidAttrNumber ? NULL :
+			open_lookup_index(attach_index(at->leads_relid, leads_at->column_prefix,
+										   "repeat"), at->leads_relid);
+		if (index != NULL)
+		{
+			if (index->rd_index->indnkeyatts >= 1 &&
+				index->rd_index->indkey.values[0] == at->leads_id.attnum)
+			{
+				at->leads_repeat_index = RelationGetRelid(index);
+				at->leads_repeat_eq = index_column_eq(index, 0);
+				if (!OidIsValid(at->leads_repeat_eq))
+					at->leads_repeat_index = InvalidOid;
+			}
+			index_close(index, AccessShareLock);
+		}
 	}
 	at->indexes_resolved = true;
 }
@@ -211,6 +266,7 @@ typedef enum ProbeIndex
 	PROBE_CLIENT_COMPANY,
 	PROBE_CLIENT_CONTACT,
 	PROBE_LEAD,
+	PROBE_LEAD_REPEAT,
 	PROBE_INDEXES
 } ProbeIndex;
 
@@ -220,6 +276,7 @@ typedef struct ProbeScan
 	Relation	index;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
+	Buffer		vmbuffer;		/* visibility map page, kept pinned */
 	Snapshot	snapshot;		/* of the look-up in progress */
 } ProbeScan;
 
@@ -232,6 +289,9 @@ struct StatementProbes
 static void
 close_scan(ProbeScan *ps)
 {
+	if (BufferIsValid(ps->vmbuffer))
+		ReleaseBuffer(ps->vmbuffer);
+	ps->vmbuffer = InvalidBuffer;
 	ExecDropSingleTupleTableSlot(ps->slot);
 	index_endscan(ps->scan);
 	index_close(ps->index, AccessShareLock);
@@ -315,6 +375,7 @@ probe_begin(StatementFrame *frame, ProbeIndex which, Oid relid, Oid indexoid,
 		ps->index = index_open(indexoid, AccessShareLock);
 		ps->scan = index_beginscan(ps->heap, ps->index, ps->snapshot, nkeys, 0);
 		ps->slot = table_slot_create(ps->heap, NULL);
+		ps->vmbuffer = InvalidBuffer;
 		MemoryContextSwitchTo(old);
 	}
 	else
@@ -433,9 +494,32 @@ probe_lead_direct(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 
 	if (!at->indexes_resolved)
 		resolve_indexes(at);
+
+	if (OidIsValid(at->leads_repeat_index))
+	{
+		ItemPointer tid;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, at->leads_repeat_eq,
+					integer_datum(at->leads_id.typid, lead_id));
+		ps = probe_begin(frame, PROBE_LEAD_REPEAT, at->leads_relid,
+						 at->leads_repeat_index, &key, 1);
+		*is_repeat = false;
+		while ((tid = index_getnext_tid(ps->scan, ForwardScanDirection)) != NULL)
+		{
+			/* as an index-only scan: the row is read unless all see it */
+			if (VM_ALL_VISIBLE(ps->heap, ItemPointerGetBlockNumber(tid), &ps->vmbuffer) ||
+				index_fetch_heap(ps->scan, ps->slot))
+			{
+				*is_repeat = true;
+				break;
+			}
+		}
+		probe_end(ps);
+		return true;
+	}
+
 	if (!OidIsValid(at->leads_index))
 		return false;
-
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, at->leads_id_eq,
 				integer_datum(at->leads_id.typid, lead_id));
 	ps = probe_begin(frame, PROBE_LEAD, at->leads_relid, at->leads_index, &key, 1);

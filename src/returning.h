@@ -132,6 +132,8 @@ typedef struct AttachedTable
 	RegProcedure client_tenant_eq[2];
 	Oid			leads_index;	/* unique index on the leads' id */
 	RegProcedure leads_id_eq;
+	Oid			leads_repeat_index; /* attach's index of repeat leads' ids */
+	RegProcedure leads_repeat_eq;
 
 	/* Prepared statements, made on first use and kept for the backend */
 	SPIPlanPtr	probe_plan[2];	/* first won order: company, contact */
