@@ -208,6 +208,7 @@ SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM crm.deal_enum o
  WHERE (o.company_id IS NULL OR o.company_id = 0) AND o.contact_id <> 0 AND o.contact_id = 1
    AND o.phase OPERATOR(pg_catalog.=) ANY ('{"won","paid"}'::crm.phase[])
+   AND o.returning_state IS DISTINCT FROM 'repeat'
  ORDER BY o.id LIMIT 1;
 RESET enable_seqscan;
 -- a value that is not of the type is an error at attach

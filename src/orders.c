@@ -159,6 +159,8 @@ probe_first_won(AttachedTable *at, StatementFrame *frame, const ClientKey *clien
 		append_client_filter(&sql, at, client->kind);
 		appendStringInfoString(&sql, " AND ");
 		append_won_condition(&sql, at, "o");
+		/* as the partial index on won orders: a won order not repeat is first */
+		appendStringInfo(&sql, " AND o.%s IS DISTINCT FROM 'repeat'", at->state.name);
 		if (exclude_self)
 			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.<>) $3", at->id.name);
 		appendStringInfoString(&sql, " ORDER BY ");

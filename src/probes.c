@@ -1,14 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * probes.c
- *	  The two look-ups of the row triggers, straight through an index.
+ *	  The look-ups of the row triggers, straight through an index.
  *
  * A bulk insert asks, once per client, for the client's first won order,
  * and, for orders that are not repeat and came from a lead, for the lead's
  * state.  Through SPI each look-up would start and end an executor; here
- * it is one index scan: the partial index on won orders that attach
- * creates, in (tenant, client, ordered_by, id) order, gives the first won
- * order as its first visible entry.  Whether a lead is a repeat lead is
+ * it is one index scan.  The partial index on won orders that attach
+ * creates holds, in (tenant, client, ordered_by, id) order, the won orders
+ * that are not repeat: the first won order of each client (and, inside a
+ * statement that moved a client's first won order, a few more, which the
+ * statement trigger at its end recomputes).  Its first visible entry for a
+ * client is the client's first won order.  Whether a lead is a repeat lead is
  * one look-up in the partial index of repeat leads' ids that attach
  * creates on the leads table: a lead that is not there is not repeat, and
  * one that is there counts when the visibility map says its page is
@@ -276,6 +279,7 @@ typedef struct ProbeScan
 	Relation	index;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
+	MemoryContext context;		/* the statement's, for what the scan keeps */
 	Buffer		vmbuffer;		/* visibility map page, kept pinned */
 	Snapshot	snapshot;		/* of the look-up in progress */
 } ProbeScan;
@@ -347,6 +351,7 @@ probe_begin(StatementFrame *frame, ProbeIndex which, Oid relid, Oid indexoid,
 {
 	StatementProbes *probes = frame->probes;
 	ProbeScan  *ps;
+	MemoryContext old;
 
 	if (probes == NULL)
 	{
@@ -369,19 +374,58 @@ probe_begin(StatementFrame *frame, ProbeIndex which, Oid relid, Oid indexoid,
 	ps->snapshot = fresh_snapshot();
 	if (ps->scan == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(frame->context);
-
+		old = MemoryContextSwitchTo(frame->context);
 		ps->heap = table_open(relid, AccessShareLock);
 		ps->index = index_open(indexoid, AccessShareLock);
 		ps->scan = index_beginscan(ps->heap, ps->index, ps->snapshot, nkeys, 0);
 		ps->slot = table_slot_create(ps->heap, NULL);
+		ps->context = frame->context;
 		ps->vmbuffer = InvalidBuffer;
 		MemoryContextSwitchTo(old);
 	}
 	else
 		ps->scan->xs_snapshot = ps->snapshot;
+	old = MemoryContextSwitchTo(ps->context);
 	index_rescan(ps->scan, keys, nkeys, NULL, 0);
+	MemoryContextSwitchTo(old);
 	return ps;
+}
+
+/*
+ * The next entry of a look-up, its row in the slot.  The index AM may keep
+ * memory it allocates now until the scan ends (btree's list of dead
+ * entries), so it runs in the statement's memory, not the row's.
+ */
+static bool
+probe_next(ProbeScan *ps)
+{
+	MemoryContext old = MemoryContextSwitchTo(ps->context);
+	bool		found = index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot);
+
+	MemoryContextSwitchTo(old);
+	return found;
+}
+
+/* The next entry of a look-up that reads rows only when it must */
+static ItemPointer
+probe_next_tid(ProbeScan *ps)
+{
+	MemoryContext old = MemoryContextSwitchTo(ps->context);
+	ItemPointer tid = index_getnext_tid(ps->scan, ForwardScanDirection);
+
+	MemoryContextSwitchTo(old);
+	return tid;
+}
+
+/* Is the row of the look-up's current entry visible to its snapshot? */
+static bool
+probe_fetch(ProbeScan *ps)
+{
+	MemoryContext old = MemoryContextSwitchTo(ps->context);
+	bool		found = index_fetch_heap(ps->scan, ps->slot);
+
+	MemoryContextSwitchTo(old);
+	return found;
 }
 
 /* End a look-up: give back its buffer pins and its snapshot */
@@ -463,7 +507,7 @@ probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
 	if (ps == NULL)
 		return false;
 	*found = false;
-	while (index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot))
+	while (probe_next(ps))
 	{
 		Row			row = row_of_slot(ps->slot);
 		Position	pos = position_of(at, &row);
@@ -504,11 +548,11 @@ probe_lead_direct(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 		ps = probe_begin(frame, PROBE_LEAD_REPEAT, at->leads_relid,
 						 at->leads_repeat_index, &key, 1);
 		*is_repeat = false;
-		while ((tid = index_getnext_tid(ps->scan, ForwardScanDirection)) != NULL)
+		while ((tid = probe_next_tid(ps)) != NULL)
 		{
 			/* as an index-only scan: the row is read unless all see it */
 			if (VM_ALL_VISIBLE(ps->heap, ItemPointerGetBlockNumber(tid), &ps->vmbuffer) ||
-				index_fetch_heap(ps->scan, ps->slot))
+				probe_fetch(ps))
 			{
 				*is_repeat = true;
 				break;
@@ -524,7 +568,7 @@ probe_lead_direct(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 				integer_datum(at->leads_id.typid, lead_id));
 	ps = probe_begin(frame, PROBE_LEAD, at->leads_relid, at->leads_index, &key, 1);
 	*is_repeat = false;
-	while (index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot))
+	while (probe_next(ps))
 	{
 		bool		isnull;
 		Datum		value;
@@ -557,7 +601,7 @@ probe_order_after_direct(StatementFrame *frame, AttachedTable *at,
 	if (ps == NULL)
 		return false;
 	*found = false;
-	while (index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot))
+	while (probe_next(ps))
 	{
 		Row			row = row_of_slot(ps->slot);
 		ClientKey	other = client_of(at, &row);

@@ -202,30 +202,36 @@ DECLARE
 						 ELSE format('(%I IS NULL OR %I = 0) AND %I <> 0', a.company_column,
 									 a.company_column, a.contact_column) END;
 	won_cond text := CASE WHEN a.kind = 'orders' THEN returning_crm._won_condition(a.relid) END;
+	-- A won order is repeat unless it is its client's first won order
+	first_cond text := format('%I IS DISTINCT FROM %L', a.column_prefix || 'returning_state', 'repeat');
 	tenant_cols name[] := CASE WHEN a.tenant_column IS NULL THEN '{}'::name[] ELSE ARRAY[a.tenant_column] END;
 BEGIN
 	IF a.kind = 'orders' THEN
 		-- Finding a client's orders: the application's own index on the
 		-- client column serves when there is one.
-		-- The partial indexes on won orders test the stage first: most rows
-		-- are not won, and an insert then skips the rest of the predicate.
+		-- A client's first won order: the partial indexes hold the won
+		-- orders that are not repeat, which are exactly the first won order
+		-- of each client (a later one has a won order before it).  So they
+		-- hold one row per client that ever won, not every won order.  They
+		-- test the stage first: most rows are not won, and an insert then
+		-- skips the rest of the predicate.
 		IF a.company_column IS NOT NULL THEN
 			IF NOT returning_crm._has_index_on(a.relid, tenant_cols || a.company_column) THEN
 				EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
 							   left(base || '_company', 63), a.relid, t, a.company_column, pos, company_cond);
 			END IF;
-			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s',
+			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s AND %s',
 						   left(base || '_won_company', 63), a.relid, t, a.company_column, pos,
-						   won_cond, company_cond);
+						   won_cond, first_cond, company_cond);
 		END IF;
 		IF a.contact_column IS NOT NULL THEN
 			IF NOT returning_crm._has_index_on(a.relid, tenant_cols || a.contact_column) THEN
 				EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
 							   left(base || '_contact', 63), a.relid, t, a.contact_column, pos, contact_cond);
 			END IF;
-			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s',
+			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s AND %s',
 						   left(base || '_won_contact', 63), a.relid, t, a.contact_column, pos,
-						   won_cond, contact_cond);
+						   won_cond, first_cond, contact_cond);
 		END IF;
 		IF a.lead_column IS NOT NULL
 		   AND NOT returning_crm._has_index_on(a.relid, ARRAY[a.lead_column])
