@@ -132,7 +132,7 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
 		printf '   round %d  %-14s %10s wall %10s CPU\n' "$round" "$v" "$(fmt_ms "$ms")" "$(fmt_ms "$cpu")"
 		# Keep the result of the attached INSERT of the last round for the checks
 		if [[ $v == attached && $round -eq $BENCH_ROUNDS ]]; then
-			bench_psql -d $db -c "drop table if exists bench.check_insert" \
+			bench_psql -d $db -c "set client_min_messages = warning" -c "drop table if exists bench.check_insert" \
 				-c "create table bench.check_insert as select id, returning_state from bench.deal"
 		fi
 	done
