@@ -133,17 +133,25 @@ HeapTuple
 set_state(AttachedTable *at, const Row *row, HeapTuple tuple, TupleDesc tupdesc,
 		  ReturningState state)
 {
-	bool		isnull;
-	Datum		current = row_attr(row, at->state.attnum, &isnull);
 	int			column = at->state.attnum;
 	Datum		value = state_datum(state);
 	bool		null = false;
 	HeapTuple	result;
 
-	if (!isnull && text_equals(current, state_name(state)))
-		return tuple;
-	if (isnull && (result = append_state(at, tuple, tupdesc, value)) != NULL)
-		return result;
+	/* the usual inserted row: no state yet, seen in its null bitmap */
+	if (heap_attisnull(tuple, column, tupdesc))
+	{
+		if ((result = append_state(at, tuple, tupdesc, value)) != NULL)
+			return result;
+	}
+	else
+	{
+		bool		isnull;
+		Datum		current = row_attr(row, column, &isnull);
+
+		if (text_equals(current, state_name(state)))
+			return tuple;
+	}
 	return heap_modify_tuple_by_cols(tuple, tupdesc, 1, &column, &value, &null);
 }
 
