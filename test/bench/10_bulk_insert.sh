@@ -165,6 +165,20 @@ for v in "${variants[@]}"; do
 	summary "a bulk load" "$label" "$(fmt_ms "$best")" "$(ratio "$best" "$base")x" \
 		"vs unattached INSERT; CPU $(fmt_ms "$cpu_best"), $(ratio "$cpu_best" "$cpu_base")x"
 done
+# Each round runs the unattached and the attached INSERT one after the
+# other, so that their ratio within a round sees the same machine; the
+# median of those ratios is the steadiest figure on a shared machine.
+read -ra plain_cpu <<<"${cpus[plain]}"
+read -ra attached_cpu <<<"${cpus[attached]}"
+pair_ratios=()
+for ((i = 0; i < ${#plain_cpu[@]}; i++)); do
+	pair_ratios+=("$(ratio "${attached_cpu[$i]}" "${plain_cpu[$i]}")")
+done
+pair_median=$(median_of "${pair_ratios[@]}")
+echo
+echo "   attached / unattached INSERT, CPU time, round by round: ${pair_ratios[*]} (median ${pair_median}x)"
+summary "a bulk load" "INSERT attached / unattached, per round" "${pair_ratios[*]}" "${pair_median}x" \
+	"median of the rounds' CPU-time ratios"
 # shellcheck disable=SC2086
 summary "a bulk load" "COPY attached / COPY unattached" "-" \
 	"$(ratio "$(min_of ${times[copy_attached]})" "$(min_of ${times[copy_plain]})")x" \
