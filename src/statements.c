@@ -12,8 +12,8 @@
  *
  * The cache of clients is bounded: beyond CLIENT_CACHE_SIZE entries it is
  * emptied and refilled from the table, which sees the statement's earlier
- * rows.  The sets of dirty clients and changed leads are not bounded; they
- * hold only what must be recomputed.
+ * rows.  The sets of dirty clients, promoted clients and changed leads are
+ * not bounded; they hold only what must be recomputed.
  *
  *-------------------------------------------------------------------------
  */
