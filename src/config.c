@@ -131,11 +131,13 @@ config_init(void)
 	RegisterXactCallback(config_xact_callback, NULL);
 }
 
-/* Prepare a statement with cursor options and keep it for the backend */
-static SPIPlanPtr
-keep_plan_with(const char *sql, int nargs, Oid *argtypes, int options)
+/*
+ * Prepare a statement and keep it for the life of the backend.
+ */
+SPIPlanPtr
+keep_plan(const char *sql, int nargs, Oid *argtypes)
 {
-	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, options);
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
@@ -143,26 +145,6 @@ keep_plan_with(const char *sql, int nargs, Oid *argtypes, int options)
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	return plan;
-}
-
-/*
- * Prepare a statement and keep it for the life of the backend.
- */
-SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *argtypes)
-{
-	return keep_plan_with(sql, nargs, argtypes, 0);
-}
-
-/*
- * A kept statement planned anew for every execution, with the values of its
- * parameters: for statements whose best plan depends on how many values an
- * array parameter holds.
- */
-SPIPlanPtr
-keep_custom_plan(const char *sql, int nargs, Oid *argtypes)
-{
-	return keep_plan_with(sql, nargs, argtypes, CURSOR_OPT_CUSTOM_PLAN);
 }
 
 static void

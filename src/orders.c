@@ -13,15 +13,12 @@
  * after it is repeat, every order up to it is not.  So a row trigger can
  * classify an order from one fact about its client, its first won order,
  * which it looks up once per client and statement and then keeps current
- * in memory while the statement's rows go by.  An inserted won order that
- * becomes its client's first promotes the client: at the end of the
- * statement one set-based UPDATE turns repeat the orders after it that are
- * not repeat yet, for all promoted clients at once.  When a row moves the
- * first won order of its client otherwise (a stage change into or out of
- * won, a delete, a client or position change), the client is marked dirty,
- * and the statement trigger at the end recomputes all orders of the dirty
- * clients in one set-based UPDATE.  Both write only the rows whose state
- * changes.
+ * in memory while the statement's rows go by.  When a
+ * row moves the first won order of its client (a won order inserted before
+ * the others, a stage change into or out of won, a delete, a client or
+ * position change), the client is marked dirty, and the statement trigger
+ * at the end recomputes all orders of the dirty clients in one set-based
+ * UPDATE that writes only the rows whose state changes.
  *
  * Before it looks at a client's orders, a row trigger locks the client
  * (locks.c), so that the facts it reads cannot change under it before the
@@ -197,6 +194,63 @@ probe_first_won(AttachedTable *at, StatementFrame *frame, const ClientKey *clien
 }
 
 /*
+ * Has the client an order positioned after pos?  Asked when a won order
+ * becomes the client's first: the orders after it turn repeat.
+ */
+static bool
+client_has_order_after(AttachedTable *at, StatementFrame *frame,
+					   const ClientKey *client, const Position *pos)
+{
+	SPIPlanPtr *planp = &at->after_plan[client->kind == CLIENT_CONTACT];
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		result;
+
+	if (probe_order_after_direct(frame, at, client, pos, &result))
+		return result;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (*planp == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[4] = {INT8OID, TEXTOID, INT8OID, InvalidOid};
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "SELECT FROM %s o WHERE ", at->qualified_name);
+		append_client_filter(&sql, at, client->kind);
+		/* after (ordered_by $4, id $3), NULL ordered_by last */
+		if (at->ordered_by.attnum != InvalidAttrNumber)
+		{
+			const char *ob = at->ordered_by.name;
+
+			argtypes[3] = at->ordered_by.typid;
+			appendStringInfo(&sql,
+							 " AND CASE WHEN $4 IS NULL"
+							 " THEN o.%s IS NULL AND o.%s OPERATOR(pg_catalog.>) $3"
+							 " ELSE o.%s IS NULL OR o.%s > $4 OR (o.%s = $4 AND o.%s OPERATOR(pg_catalog.>) $3) END",
+							 ob, at->id.name, ob, ob, ob, at->id.name);
+		}
+		else
+			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.>) $3", at->id.name);
+		appendStringInfoString(&sql, " LIMIT 1");
+		*planp = keep_plan(sql.data, argtypes[3] == InvalidOid ? 3 : 4, argtypes);
+		pfree(sql.data);
+	}
+
+	client_params(client, args, nulls);
+	args[2] = Int64GetDatum(pos->id);
+	args[3] = pos->value;
+	if (pos->isnull)
+		nulls[3] = 'n';
+	if (SPI_execute_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the orders of a client");
+	result = SPI_processed > 0;
+	SPI_finish();
+	return result;
+}
+
+/*
  * Is the order's lead a repeat lead?  Locks the lead first; when its lock is
  * busy, the client is recomputed at the end of the statement instead.
  */
@@ -332,16 +386,21 @@ order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 					 entry->has_first_won, &entry->first_won);
 
 	/*
-	 * A won order before the first one becomes the first: every order after
-	 * it turns repeat, this statement's rows that come later (from the
-	 * cache) and the rows already in the table or written by this statement
-	 * before it (at the end of the statement, set-based).
+	 * A won order before the first one becomes the first: the orders after
+	 * it, up to the old first won order, turn repeat.  They are this
+	 * statement's rows after it, or rows already in the table.
 	 */
 	if (order_is_won(at, row) &&
 		(!entry->has_first_won || position_cmp(at, &pos, &entry->first_won) < 0))
 	{
-		statement_promote(frame, at, &client, &pos);
+		if ((entry->has_last && position_cmp(at, &entry->last, &pos) > 0) ||
+			client_has_order_after(at, frame, &client, &pos))
+			statement_mark_dirty(frame, &client);
 		keep_position(at, frame, &entry->first_won, &entry->has_first_won, &pos);
+	}
+	if (!entry->has_last || position_cmp(at, &pos, &entry->last) > 0)
+	{
+		keep_position(at, frame, &entry->last, &entry->has_last, &pos);
 	}
 	return state;
 }
@@ -639,146 +698,25 @@ recompute_clients(AttachedTable *at, HTAB *set)
 }
 
 /*
- * The statement that turns repeat every order of the given clients of one
- * kind ($1 ids, $2 tenants) positioned after the client's first won order
- * ($3 ordered_by, $4 id), unless it is repeat already.
- */
-static char *
-promote_sql(AttachedTable *at, ClientKind kind)
-{
-	StringInfoData sql;
-	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
-	const char *id = at->id.name;
-
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "UPDATE %s AS t SET %s = 'repeat'"
-					 " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), %s"
-					 "pg_catalog.unnest($4)) AS p(client, tenant, %sid) WHERE ",
-					 at->qualified_name, at->state.name,
-					 has_ob ? "pg_catalog.unnest($3), " : "", has_ob ? "ob, " : "");
-	append_client_condition(&sql, at, "t", kind);
-	appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) p.client", client_column(at, kind));
-	if (at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) p.tenant::%s",
-						 at->tenant.name, format_type_be_qualified(at->tenant.typid));
-	/* after (p.ob, p.id), NULL ordered_by last */
-	if (has_ob)
-	{
-		const char *ob = at->ordered_by.name;
-
-		appendStringInfo(&sql,
-						 " AND CASE WHEN p.ob IS NULL"
-						 " THEN t.%s IS NULL AND t.%s OPERATOR(pg_catalog.>) p.id"
-						 " ELSE t.%s IS NULL OR t.%s > p.ob"
-						 " OR (t.%s = p.ob AND t.%s OPERATOR(pg_catalog.>) p.id) END",
-						 ob, id, ob, ob, ob, id);
-	}
-	else
-		appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.>) p.id", id);
-	appendStringInfo(&sql, " AND t.%s IS DISTINCT FROM 'repeat'", at->state.name);
-	return sql.data;
-}
-
-/*
- * Turn repeat the orders after the new first won order of every client the
- * statement promoted, one kind of client at a time; clients recomputed
- * whole (dirty) are left out.  Planned for each run: a few clients are
- * found through their index, many by one pass over the table.
- */
-static void
-promote_clients(AttachedTable *at, StatementFrame *frame)
-{
-	long		n = hash_get_num_entries(frame->promoted);
-	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
-	Datum	   *ids = palloc(sizeof(Datum) * n);
-	Datum	   *tenants = palloc(sizeof(Datum) * n);
-	bool	   *tenant_nulls = palloc(sizeof(bool) * n);
-	Datum	   *obs = palloc(sizeof(Datum) * n);
-	bool	   *ob_nulls = palloc(sizeof(bool) * n);
-	Datum	   *pos_ids = palloc(sizeof(Datum) * n);
-	int16		ob_len = 0;
-	bool		ob_byval = false;
-	char		ob_align = TYPALIGN_INT;
-
-	if (has_ob)
-		get_typlenbyvalalign(at->ordered_by.typid, &ob_len, &ob_byval, &ob_align);
-
-	for (int k = 0; k < 2; k++)
-	{
-		ClientKind	kind = k == 0 ? CLIENT_COMPANY : CLIENT_CONTACT;
-		HASH_SEQ_STATUS status;
-		PromotedClient *p;
-		int			count = 0;
-		int			dims[1];
-		int			lbs[1] = {1};
-		Datum		args[4];
-		char		nulls[4] = {' ', ' ', ' ', ' '};
-
-		hash_seq_init(&status, frame->promoted);
-		while ((p = hash_seq_search(&status)) != NULL)
-		{
-			if (p->key.kind != kind ||
-				(frame->dirty != NULL && hash_search(frame->dirty, &p->key, HASH_FIND, NULL)))
-				continue;
-			ids[count] = Int64GetDatum(p->key.id);
-			tenant_nulls[count] = p->key.tenant == NULL;
-			tenants[count] = p->key.tenant ? CStringGetTextDatum(p->key.tenant) : (Datum) 0;
-			ob_nulls[count] = p->first_won.isnull;
-			obs[count] = p->first_won.value;
-			pos_ids[count] = Int64GetDatum(p->first_won.id);
-			count++;
-		}
-		if (count == 0)
-			continue;
-		if (at->promote_plan[k] == NULL)
-		{
-			Oid			argtypes[4] = {INT8ARRAYOID, TEXTARRAYOID,
-			has_ob ? get_array_type(at->ordered_by.typid) : INT8ARRAYOID, INT8ARRAYOID};
-			char	   *sql = promote_sql(at, kind);
-
-			at->promote_plan[k] = keep_custom_plan(sql, 4, argtypes);
-			pfree(sql);
-		}
-		dims[0] = count;
-		args[0] = PointerGetDatum(construct_array(ids, count, INT8OID, 8,
-												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		args[1] = PointerGetDatum(construct_md_array(tenants, tenant_nulls, 1, dims, lbs,
-													 TEXTOID, -1, false, TYPALIGN_INT));
-		if (has_ob)
-			args[2] = PointerGetDatum(construct_md_array(obs, ob_nulls, 1, dims, lbs,
-														 at->ordered_by.typid, ob_len,
-														 ob_byval, ob_align));
-		else
-			nulls[2] = 'n';
-		args[3] = PointerGetDatum(construct_array(pos_ids, count, INT8OID, 8,
-												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		execute_recompute(at->relid, at->promote_plan[k], NULL, args, nulls);
-	}
-}
-
-/*
  * The end of a statement on an orders table: after a contended statement
  * every client it touched is recomputed, under locks taken in order;
- * otherwise the dirty ones, and the orders after a new first won order.
+ * otherwise only the dirty ones.
  */
 static void
 orders_statement_end(Oid relid, StatementFrame *frame)
 {
-	bool		contended = locks_settle(frame);
-	HTAB	   *set = contended ? frame->touched : frame->dirty;
-	AttachedTable *at;
+	HTAB	   *set = locks_settle(frame) ? frame->touched : frame->dirty;
 
-	if (set == NULL && (contended || frame->promoted == NULL))
-		return;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	at = get_attached_table(relid, ATTACH_ORDERS);
 	if (set != NULL)
+	{
+		AttachedTable *at;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		at = get_attached_table(relid, ATTACH_ORDERS);
 		recompute_clients(at, set);
-	if (!contended && frame->promoted != NULL)
-		promote_clients(at, frame);
-	SPI_finish();
+		SPI_finish();
+	}
 }
 
 /*

@@ -148,6 +148,52 @@ resolve_indexes(AttachedTable *at)
 		index_close(index, AccessShareLock);
 	}
 
+	/*
+	 * Finding a client's orders: attach's own partial index on the client
+	 * column, or any complete btree index that starts with it (after the
+	 * tenant, when there is one).
+	 */
+	{
+		Relation	heap = table_open(at->relid, AccessShareLock);
+		List	   *indexes = RelationGetIndexList(heap);
+		ListCell   *lc;
+
+		for (int k = 0; k < 2; k++)
+		{
+			const MappedColumn *col = k == 0 ? &at->company : &at->contact;
+			Oid			own = attach_index(at->relid, at->column_prefix, kinds[k]);
+
+			at->client_index[k] = InvalidOid;
+			if (col->attnum == InvalidAttrNumber)
+				continue;
+			foreach(lc, indexes)
+			{
+				Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+				Form_pg_index form = index->rd_index;
+
+				if (form->indisvalid && index->rd_rel->relam == BTREE_AM_OID &&
+					form->indnkeyatts > client_col &&
+					form->indkey.values[client_col] == col->attnum &&
+					(client_col == 0 || form->indkey.values[0] == at->tenant.attnum) &&
+					(RelationGetIndexPredicate(index) == NIL ||
+					 RelationGetRelid(index) == own))
+				{
+					at->client_index[k] = RelationGetRelid(index);
+					at->client_eq[k] = index_column_eq(index, client_col);
+					if (client_col == 1)
+						at->client_tenant_eq[k] = index_column_eq(index, 0);
+					if (!OidIsValid(at->client_eq[k]))
+						at->client_index[k] = InvalidOid;
+				}
+				index_close(index, AccessShareLock);
+				if (OidIsValid(at->client_index[k]))
+					break;
+			}
+		}
+		list_free(indexes);
+		table_close(heap, AccessShareLock);
+	}
+
 	at->leads_index = InvalidOid;
 	at->leads_repeat_index = InvalidOid;
 	if (OidIsValid(at->leads_relid))
@@ -220,6 +266,8 @@ typedef enum ProbeIndex
 {
 	PROBE_WON_COMPANY,
 	PROBE_WON_CONTACT,
+	PROBE_CLIENT_COMPANY,
+	PROBE_CLIENT_CONTACT,
 	PROBE_LEAD,
 	PROBE_LEAD_REPEAT,
 	PROBE_INDEXES
@@ -415,11 +463,12 @@ client_keys(AttachedTable *at, const ClientKey *client, RegProcedure tenant_eq,
 }
 
 /*
- * Start a scan of a client's won orders that are not repeat.  Returns NULL
- * when there is no index to do it with.
+ * Start a scan of a client's won orders (won_only) or of all its orders.
+ * Returns NULL when there is no index to do it with.
  */
 static ProbeScan *
-begin_won_probe(StatementFrame *frame, AttachedTable *at, const ClientKey *client)
+begin_client_probe(StatementFrame *frame, AttachedTable *at, const ClientKey *client,
+				   bool won_only)
 {
 	int			k = client->kind == CLIENT_CONTACT ? 1 : 0;
 	Oid			index;
@@ -428,13 +477,18 @@ begin_won_probe(StatementFrame *frame, AttachedTable *at, const ClientKey *clien
 
 	if (!at->indexes_resolved)
 		resolve_indexes(at);
-	index = at->won_index[k];
+	index = won_only ? at->won_index[k] : at->client_index[k];
 	if (!OidIsValid(index))
 		return NULL;
-	nkeys = client_keys(at, client, at->won_tenant_eq[k], at->won_client_eq[k], keys);
+	nkeys = client_keys(at, client,
+						won_only ? at->won_tenant_eq[k] : at->client_tenant_eq[k],
+						won_only ? at->won_client_eq[k] : at->client_eq[k], keys);
 	if (nkeys == 0)
 		return NULL;
-	return probe_begin(frame, k == 0 ? PROBE_WON_COMPANY : PROBE_WON_CONTACT,
+	if (won_only)
+		return probe_begin(frame, k == 0 ? PROBE_WON_COMPANY : PROBE_WON_CONTACT,
+						   at->relid, index, keys, nkeys);
+	return probe_begin(frame, k == 0 ? PROBE_CLIENT_COMPANY : PROBE_CLIENT_CONTACT,
 					   at->relid, index, keys, nkeys);
 }
 
@@ -448,7 +502,7 @@ probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
 					   const ClientKey *client, bool exclude_self, int64 self_id,
 					   MemoryContext target, bool *found, Position *first_won)
 {
-	ProbeScan  *ps = begin_won_probe(frame, at, client);
+	ProbeScan  *ps = begin_client_probe(frame, at, client, true);
 
 	if (ps == NULL)
 		return false;
@@ -529,6 +583,39 @@ probe_lead_direct(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 		value = slot_getattr(ps->slot, at->leads_state.attnum, &isnull);
 		*is_repeat = !isnull && text_equals(value, state_name(STATE_REPEAT));
 		break;
+	}
+	probe_end(ps);
+	return true;
+}
+
+/*
+ * Has the client an order positioned after pos?  Returns false when there
+ * is no index to find the client's orders with; else sets *found.
+ */
+bool
+probe_order_after_direct(StatementFrame *frame, AttachedTable *at,
+						 const ClientKey *client, const Position *pos, bool *found)
+{
+	ProbeScan  *ps = begin_client_probe(frame, at, client, false);
+
+	if (ps == NULL)
+		return false;
+	*found = false;
+	while (probe_next(ps))
+	{
+		Row			row = row_of_slot(ps->slot);
+		ClientKey	other = client_of(at, &row);
+		Position	other_pos;
+
+		/* a contact's order that belongs to a company is the company's */
+		if (other.kind != client->kind)
+			continue;
+		other_pos = position_of(at, &row);
+		if (position_cmp(at, &other_pos, pos) > 0)
+		{
+			*found = true;
+			break;
+		}
 	}
 	probe_end(ps);
 	return true;

@@ -127,6 +127,9 @@ typedef struct AttachedTable
 	Oid			won_index[2];	/* won orders: company, contact */
 	RegProcedure won_client_eq[2];
 	RegProcedure won_tenant_eq[2];
+	Oid			client_index[2];	/* a client's orders: company, contact */
+	RegProcedure client_eq[2];
+	RegProcedure client_tenant_eq[2];
 	Oid			leads_index;	/* unique index on the leads' id */
 	RegProcedure leads_id_eq;
 	Oid			leads_repeat_index; /* attach's index of repeat leads' ids */
@@ -135,7 +138,7 @@ typedef struct AttachedTable
 	/* Prepared statements, made on first use and kept for the backend */
 	SPIPlanPtr	probe_plan[2];	/* first won order: company, contact */
 	SPIPlanPtr	probe_self_plan[2]; /* the same, leaving out one order id */
-	SPIPlanPtr	promote_plan[2];	/* later orders of clients turn repeat */
+	SPIPlanPtr	after_plan[2];	/* is there an order after a position? */
 	SPIPlanPtr	lead_state_plan;
 	SPIPlanPtr	recompute_plan[2];	/* recompute clients: company, contact */
 	SPIPlanPtr	lead_recompute_plan;	/* orders of changed leads */
@@ -214,7 +217,6 @@ extern void check_trigger_call(FunctionCallInfo fcinfo, const char *funcname,
 extern AttachedTable *get_attached_table(Oid relid, AttachKind expected);
 extern AttachedTable *find_attached_table(const char *workspace, AttachKind kind);
 extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);
-extern SPIPlanPtr keep_custom_plan(const char *sql, int nargs, Oid *argtypes);
 extern bool value_in_list(const ValueList *list, const char *value);
 extern bool status_in_list(AttachedTable *at, Datum value, bool isnull,
 						   const ValueList *list);

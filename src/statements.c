@@ -12,8 +12,8 @@
  *
  * The cache of clients is bounded: beyond CLIENT_CACHE_SIZE entries it is
  * emptied and refilled from the table, which sees the statement's earlier
- * rows.  The sets of dirty clients, promoted clients and changed leads are
- * not bounded; they hold only what must be recomputed.
+ * rows.  The sets of dirty clients and changed leads are not bounded; they
+ * hold only what must be recomputed.
  *
  *-------------------------------------------------------------------------
  */
@@ -262,8 +262,11 @@ statement_client(StatementFrame *frame, const ClientKey *key, bool *found)
 		entry->key.tenant = key->tenant ?
 			MemoryContextStrdup(frame->cache_context, key->tenant) : NULL;
 		entry->has_first_won = false;
+		entry->has_last = false;
 		entry->first_won.isnull = true;
 		entry->first_won.value = (Datum) 0;
+		entry->last.isnull = true;
+		entry->last.value = (Datum) 0;
 	}
 	return entry;
 }
@@ -304,36 +307,6 @@ void
 statement_touch(StatementFrame *frame, const ClientKey *key)
 {
 	add_client(frame, &frame->touched, "returning touched clients", key);
-}
-
-/*
- * A won order of the client at first_won became its first: at the end of
- * the statement every later order of the client turns repeat, in one
- * set-based UPDATE for all such clients.  Of several such orders of a
- * client the earliest counts.
- */
-void
-statement_promote(StatementFrame *frame, AttachedTable *at, const ClientKey *key,
-				  const Position *first_won)
-{
-	PromotedClient *entry;
-	bool		found;
-	MemoryContext old;
-
-	if (key->kind == CLIENT_NONE)
-		return;
-	if (frame->promoted == NULL)
-		frame->promoted = make_set("returning promoted clients", frame->context,
-								   sizeof(ClientKey), sizeof(PromotedClient),
-								   client_key_hash, client_key_match);
-	entry = hash_search(frame->promoted, key, HASH_ENTER, &found);
-	if (found && position_cmp(at, first_won, &entry->first_won) >= 0)
-		return;
-	old = MemoryContextSwitchTo(frame->context);
-	if (!found)
-		entry->key.tenant = key->tenant ? pstrdup(key->tenant) : NULL;
-	entry->first_won = position_copy(at, first_won);
-	MemoryContextSwitchTo(old);
 }
 
 void

@@ -26,18 +26,10 @@ typedef struct ClientEntry
 	uint32		hash;
 	char		status;			/* used by simplehash */
 	bool		has_first_won;
+	bool		has_last;
 	Position	first_won;		/* first won order, as far as known */
+	Position	last;			/* last order of this statement */
 } ClientEntry;
-
-/*
- * A client whose first won order a row of the statement moved earlier:
- * every order of the client after first_won is repeat.
- */
-typedef struct PromotedClient
-{
-	ClientKey	key;			/* tenant allocated in the frame */
-	Position	first_won;		/* copied into the frame */
-} PromotedClient;
 
 /* The hash table of ClientEntry (simplehash, statements.c) */
 typedef struct clientcache_hash ClientCache;
@@ -75,7 +67,6 @@ typedef struct StatementFrame
 	HTAB	   *dirty;			/* ClientKey: recompute at the end */
 	HTAB	   *touched;		/* ClientKey: every client the rows had */
 	HTAB	   *leads;			/* LeadKey: orders to recompute at the end */
-	HTAB	   *promoted;		/* PromotedClient: later orders turn repeat */
 	StatementLocks locks;
 	StatementProbes *probes;	/* NULL until the first look-up */
 	struct StatementFrame *outer;
@@ -94,8 +85,6 @@ extern void statement_forget_client(StatementFrame *frame, const ClientKey *key)
 extern void statement_mark_dirty(StatementFrame *frame, const ClientKey *key);
 extern void statement_touch(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_lead(StatementFrame *frame, int64 id, const char *tenant);
-extern void statement_promote(StatementFrame *frame, AttachedTable *at,
-							  const ClientKey *key, const Position *first_won);
 extern void statement_collect_clients(HTAB *set, ClientKind kind,
 									  Datum *ids, Datum *tenants, int *count);
 
@@ -113,6 +102,9 @@ extern bool probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
 								   const ClientKey *client, bool exclude_self,
 								   int64 self_id, MemoryContext target,
 								   bool *found, Position *first_won);
+extern bool probe_order_after_direct(StatementFrame *frame, AttachedTable *at,
+									 const ClientKey *client, const Position *pos,
+									 bool *found);
 extern bool probe_lead_direct(StatementFrame *frame, AttachedTable *at,
 							  int64 lead_id, const char *tenant, bool *is_repeat);
 extern void probes_close(StatementFrame *frame);
