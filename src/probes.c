@@ -258,9 +258,10 @@ fresh_snapshot(void)
  * The index scans of one statement's look-ups.  Each is opened on the
  * statement's first look-up of its kind and rescanned for the next ones,
  * so that a bulk insert opens the relations and starts a scan a handful of
- * times instead of once per row.  Between look-ups a scan holds no buffer
- * pin, only its relations, which probes_close() closes at the end of the
- * statement.
+ * times instead of once per row.  Between look-ups a scan holds its
+ * relations and at most a pin of the visibility map page it consulted last,
+ * never a pin of an index or table page; probes_close() closes them at the
+ * end of the statement.
  */
 typedef enum ProbeIndex
 {
