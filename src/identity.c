@@ -739,6 +739,16 @@ identity_rank_clients(const char *workspace, const char *tenant, List *matches)
 	return result;
 }
 
+/* One e-mail address or phone number (a text datum) normalised, or NULL */
+static char *
+normalize_text(Datum value, bool email, const char *region)
+{
+	text	   *t = DatumGetTextPP(value);
+
+	return email ? normalize_email_cstr(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t))
+		: normalize_phone_cstr(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), region);
+}
+
 /* Add the normalised values of one text or text[] column to *values */
 static List *
 collect_values(List *values, const MappedColumn *col, HeapTuple tuple,
@@ -767,14 +777,11 @@ collect_values(List *values, const MappedColumn *col, HeapTuple tuple,
 	}
 	for (int i = 0; i < n; i++)
 	{
-		text	   *t;
 		char	   *norm;
 
 		if (nulls[i])
 			continue;
-		t = DatumGetTextPP(elems[i]);
-		norm = email ? normalize_email_cstr(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t))
-			: normalize_phone_cstr(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), region);
+		norm = normalize_text(elems[i], email, region);
 		if (norm != NULL)
 			values = lappend(values, norm);
 	}
@@ -892,14 +899,11 @@ normalize_array(FunctionCallInfo fcinfo, bool email, const char *region)
 	norms = palloc(sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
-		text	   *t;
 		char	   *norm;
 
 		if (nulls[i])
 			continue;
-		t = DatumGetTextPP(elems[i]);
-		norm = email ? normalize_email_cstr(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t))
-			: normalize_phone_cstr(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), region);
+		norm = normalize_text(elems[i], email, region);
 		if (norm != NULL)
 			norms[count++] = norm;
 	}

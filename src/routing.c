@@ -701,6 +701,22 @@ first_of(const char *a, const char *b, const char *c, const char *d)
 }
 
 /*
+ * The columns routing sets on a lead or order it creates, unless the
+ * payload sets them: tenant, status, title and the first mapped e-mail and
+ * phone columns.
+ */
+static void
+add_inquiry_values(InsertValue *values, int *n, AttachedTable *target,
+				   const char *tenant, const char *title, const char *email,
+				   const char *phone)
+{
+	add_value(values, n, 0, target->tenant.attnum, tenant);
+	add_value(values, n, 0, target->status.attnum, target->new_status);
+	add_value(values, n, 0, target->title.attnum, title);
+	add_address_values(values, n, target, email, phone);
+}
+
+/*
  * Run a statement on the extension's own tables as the owner of
  * returning_crm.inquiry: callers have no privileges on them.
  */
@@ -1006,11 +1022,8 @@ route_inquiry(PG_FUNCTION_ARGS)
 									   client.kind == CLIENT_COMPANY ? "company" : "contact")));
 				snprintf(idtext, sizeof(idtext), INT64_FORMAT, client.id);
 				add_value(values, &n, 0, col->attnum, idtext);
-				add_value(values, &n, 0, target->tenant.attnum, tenant);
-				add_value(values, &n, 0, target->status.attnum, target->new_status);
-				add_value(values, &n, 0, target->title.attnum,
-						  first_of(name, company_title, email, phone));
-				add_address_values(values, &n, target,
+				add_inquiry_values(values, &n, target, tenant,
+								   first_of(name, company_title, email, phone),
 								   email_norm ? email_norm : email,
 								   phone_norm ? phone_norm : phone);
 
@@ -1075,11 +1088,8 @@ route_inquiry(PG_FUNCTION_ARGS)
 					idtext = psprintf(INT64_FORMAT, out.contact_id);
 					add_value(values, &n, 0, target->contact.attnum, idtext);
 				}
-				add_value(values, &n, 0, target->tenant.attnum, tenant);
-				add_value(values, &n, 0, target->status.attnum, target->new_status);
-				add_value(values, &n, 0, target->title.attnum,
-						  first_of(name, company_title, email, phone));
-				add_address_values(values, &n, target,
+				add_inquiry_values(values, &n, target, tenant,
+								   first_of(name, company_title, email, phone),
 								   email_norm ? email_norm : email,
 								   phone_norm ? phone_norm : phone);
 				if (lead_free)
