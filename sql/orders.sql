@@ -272,6 +272,43 @@ INSERT INTO crm.shape (id, stage, contact_id) VALUES (8, 'new', 1);
 COMMIT;
 SELECT id, returning_state FROM crm.shape WHERE id >= 6 ORDER BY id;
 
+-- 26. A multi-row INSERT whose won orders come before orders already there
+--     or earlier in the statement: afterwards the orders after each client's
+--     new first won order are repeat, and no other order changed; of two
+--     such won orders of a client the earlier counts.  Both kinds of client,
+--     a tie on ordered_by, NULL ordered_by.
+INSERT INTO crm.deal (stage, contact_id, created_at) VALUES
+	('new', 40, '2024-06-01'), ('won', 40, '2024-09-01'), ('new', 40, '2024-10-01');
+INSERT INTO crm.deal (stage, contact_id, company_id, created_at) VALUES
+	('new', 41, NULL, '2024-05-01'),
+	('new', 41, NULL, '2024-07-01'),
+	('new', 41, NULL, NULL),
+	('new', 40, 400, '2024-03-01'),
+	('won', 40, 400, '2024-04-01'),
+	('won', 40, NULL, '2024-08-01'),
+	('won', 41, NULL, '2024-06-15'),
+	('won', 41, NULL, '2024-06-01'),
+	('new', 41, NULL, '2024-06-01'),
+	('won', 40, 400, '2024-02-01');
+SELECT * FROM states WHERE contact IN (40, 41);
+-- The same with tenants and a text ordered_by (tenant a: 1 and 4 come
+-- after the won order 3; tenant b's order 2 is another client's), and in a
+-- table ordered by id (5 and 3 come after the won order 2).
+CREATE TABLE crm.ticket (id int PRIMARY KEY, org text NOT NULL, stage text NOT NULL,
+						 contact_id int, company_id int, ref text);
+SELECT returning_crm.attach_orders('crm.ticket', ordered_by => 'ref',
+								   tenant_column => 'org', workspace => 'tickets');
+INSERT INTO crm.ticket (id, org, stage, contact_id, ref) VALUES
+	(1, 'a', 'new', 1, 'b'), (2, 'b', 'new', 1, 'c'), (3, 'a', 'won', 1, 'a'),
+	(4, 'a', 'new', 1, 'a');
+SELECT id, org, ref, returning_state FROM crm.ticket ORDER BY id;
+CREATE TABLE crm.job (id int PRIMARY KEY, stage text NOT NULL, contact_id int, company_id int);
+SELECT returning_crm.attach_orders('crm.job', workspace => 'jobs');
+INSERT INTO crm.job (id, stage, contact_id) VALUES
+	(5, 'new', 1), (2, 'won', 1), (3, 'new', 1), (1, 'new', 1);
+SELECT id, stage, returning_state FROM crm.job ORDER BY id;
+DROP TABLE crm.ticket, crm.job;
+
 DROP VIEW states;
 DROP VIEW expected;
 DROP SCHEMA crm CASCADE;

@@ -95,6 +95,34 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 					 at->leads_state.name);
 }
 
+/*
+ * SQL for "order alias comes after the position (ob, id)", ob and id being
+ * SQL expressions: position_cmp() in SQL, NULL ordered_by last.
+ */
+static void
+append_after(StringInfo buf, AttachedTable *at, const char *alias,
+			 const char *ob, const char *id)
+{
+	const char *idcol = at->id.name;
+
+	if (at->ordered_by.attnum != InvalidAttrNumber)
+	{
+		const char *col = at->ordered_by.name;
+
+		appendStringInfo(buf,
+						 "CASE WHEN %s IS NULL"
+						 " THEN %s.%s IS NULL AND %s.%s OPERATOR(pg_catalog.>) %s"
+						 " ELSE %s.%s IS NULL OR %s.%s > %s"
+						 " OR (%s.%s = %s AND %s.%s OPERATOR(pg_catalog.>) %s) END",
+						 ob,
+						 alias, col, alias, idcol, id,
+						 alias, col, alias, col, ob,
+						 alias, col, ob, alias, idcol, id);
+	}
+	else
+		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.>) %s", alias, idcol, id);
+}
+
 /* The WHERE clause that picks the orders of one client ($1, tenant $2) */
 static void
 append_client_filter(StringInfo buf, AttachedTable *at, ClientKind kind)
@@ -219,20 +247,10 @@ client_has_order_after(AttachedTable *at, StatementFrame *frame,
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "SELECT FROM %s o WHERE ", at->qualified_name);
 		append_client_filter(&sql, at, client->kind);
-		/* after (ordered_by $4, id $3), NULL ordered_by last */
+		appendStringInfoString(&sql, " AND ");
+		append_after(&sql, at, "o", "$4", "$3");
 		if (at->ordered_by.attnum != InvalidAttrNumber)
-		{
-			const char *ob = at->ordered_by.name;
-
 			argtypes[3] = at->ordered_by.typid;
-			appendStringInfo(&sql,
-							 " AND CASE WHEN $4 IS NULL"
-							 " THEN o.%s IS NULL AND o.%s OPERATOR(pg_catalog.>) $3"
-							 " ELSE o.%s IS NULL OR o.%s > $4 OR (o.%s = $4 AND o.%s OPERATOR(pg_catalog.>) $3) END",
-							 ob, at->id.name, ob, ob, ob, at->id.name);
-		}
-		else
-			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.>) $3", at->id.name);
 		appendStringInfoString(&sql, " LIMIT 1");
 		*planp = keep_plan(sql.data, argtypes[3] == InvalidOid ? 3 : 4, argtypes);
 		pfree(sql.data);
@@ -387,15 +405,16 @@ order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 
 	/*
 	 * A won order before the first one becomes the first: the orders after
-	 * it, up to the old first won order, turn repeat.  They are this
-	 * statement's rows after it, or rows already in the table.
+	 * it, up to the old first won order, turn repeat at the end of the
+	 * statement.  They are this statement's rows after it, or rows already
+	 * in the table.
 	 */
 	if (order_is_won(at, row) &&
 		(!entry->has_first_won || position_cmp(at, &pos, &entry->first_won) < 0))
 	{
 		if ((entry->has_last && position_cmp(at, &entry->last, &pos) > 0) ||
 			client_has_order_after(at, frame, &client, &pos))
-			statement_mark_dirty(frame, &client);
+			statement_mark_promoted(frame, at, &client, &pos);
 		keep_position(at, frame, &entry->first_won, &entry->has_first_won, &pos);
 	}
 	if (!entry->has_last || position_cmp(at, &pos, &entry->last) > 0)
@@ -652,6 +671,47 @@ orders_states_sql(AttachedTable *at)
 	return sql.data;
 }
 
+/* The clients' ids ($1) and tenants ($2, or NULL) as statement arguments */
+static void
+client_args(AttachedTable *at, Datum *ids, Datum *tenants, int count,
+			Datum *args, char *nulls)
+{
+	args[0] = PointerGetDatum(construct_array(ids, count, INT8OID, 8,
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	nulls[0] = ' ';
+	if (at->tenant.attnum != InvalidAttrNumber)
+	{
+		args[1] = PointerGetDatum(construct_array(tenants, count, TEXTOID, -1,
+												  false, TYPALIGN_INT));
+		nulls[1] = ' ';
+	}
+	else
+		nulls[1] = 'n';
+}
+
+/* Recompute every order of some clients of one kind */
+static void
+recompute_kind(AttachedTable *at, ClientKind kind, Datum *ids, Datum *tenants,
+			   int count)
+{
+	int			k = kind == CLIENT_CONTACT;
+	Datum		args[2];
+	char		nulls[2];
+
+	if (count == 0)
+		return;
+	if (at->recompute_plan[k] == NULL)
+	{
+		Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
+		char	   *sql = recompute_sql(at, kind);
+
+		at->recompute_plan[k] = keep_plan(sql, 2, argtypes);
+		pfree(sql);
+	}
+	client_args(at, ids, tenants, count, args, nulls);
+	execute_recompute(at->relid, at->recompute_plan[k], NULL, args, nulls);
+}
+
 /*
  * Recompute every order of a set of clients, one kind of client at a time.
  * The clients are locked already.
@@ -672,42 +732,137 @@ recompute_clients(AttachedTable *at, HTAB *set)
 	{
 		ClientKind	kind = k == 0 ? CLIENT_COMPANY : CLIENT_CONTACT;
 		int			count;
-		Datum		args[2];
-		char		nulls[2] = {' ', ' '};
 
 		statement_collect_clients(set, kind, ids, tenants, &count);
+		recompute_kind(at, kind, ids, tenants, count);
+	}
+}
+
+/*
+ * The statement that turns repeat the orders of clients of one kind after
+ * a position each: $1 ids, $2 tenants, $3 ordered_by values and $4 order
+ * ids of the clients' first won orders.  One index scan per client.
+ */
+static char *
+promote_sql(AttachedTable *at, ClientKind kind)
+{
+	StringInfoData sql;
+	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
+	const char *state = at->state.name;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "UPDATE %s AS t SET %s = 'repeat'"
+					 " FROM ROWS FROM (pg_catalog.unnest($1), ",
+					 at->qualified_name, state);
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(&sql, "pg_catalog.unnest($2::%s[]), ",
+						 format_type_be_qualified(at->tenant.typid));
+	else
+		appendStringInfoString(&sql, "pg_catalog.unnest($2), ");
+	appendStringInfo(&sql, "%spg_catalog.unnest($4)) AS c(client, tenant, %sid) WHERE ",
+					 has_ob ? "pg_catalog.unnest($3), " : "", has_ob ? "ob, " : "");
+	append_client_condition(&sql, at, "t", kind);
+	appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) c.client",
+					 client_column(at, kind));
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) c.tenant", at->tenant.name);
+	appendStringInfoString(&sql, " AND ");
+	append_after(&sql, at, "t", "c.ob", "c.id");
+	appendStringInfo(&sql, " AND t.%s IS DISTINCT FROM 'repeat'", state);
+	return sql.data;
+}
+
+/*
+ * Turn repeat the orders after the promoted clients' new first won orders,
+ * leaving out the clients that were recomputed whole (dirty).
+ */
+static void
+promote_clients(AttachedTable *at, StatementFrame *frame)
+{
+	long		n = hash_get_num_entries(frame->promoted);
+	Oid			ob_type = at->ordered_by.typid;
+	Oid			ob_array = OidIsValid(ob_type) ? get_array_type(ob_type) : InvalidOid;
+	int16		ob_len;
+	bool		ob_byval;
+	char		ob_align;
+	Datum	   *ids = palloc(sizeof(Datum) * n);
+	Datum	   *tenants = palloc(sizeof(Datum) * n);
+	Datum	   *obs = palloc(sizeof(Datum) * n);
+	bool	   *ob_nulls = palloc(sizeof(bool) * n);
+	Datum	   *order_ids = palloc(sizeof(Datum) * n);
+
+	if (OidIsValid(ob_type))
+	{
+		/* attach accepts types with a default btree opclass: all have arrays */
+		if (!OidIsValid(ob_array))
+			elog(ERROR, "type %s has no array type", format_type_be(ob_type));
+		get_typlenbyvalalign(ob_type, &ob_len, &ob_byval, &ob_align);
+	}
+
+	for (int k = 0; k < 2; k++)
+	{
+		ClientKind	kind = k == 0 ? CLIENT_COMPANY : CLIENT_CONTACT;
+		HASH_SEQ_STATUS status;
+		PromotedClient *p;
+		int			count = 0;
+		Datum		args[4];
+		char		nulls[4] = {' ', ' ', ' ', ' '};
+		int			dims[1];
+		int			lbs[1] = {1};
+
+		hash_seq_init(&status, frame->promoted);
+		while ((p = hash_seq_search(&status)) != NULL)
+		{
+			if (p->key.kind != kind || statement_is_dirty(frame, &p->key))
+				continue;
+			ids[count] = Int64GetDatum(p->key.id);
+			tenants[count] = p->key.tenant ? CStringGetTextDatum(p->key.tenant) : (Datum) 0;
+			obs[count] = p->first_won.value;
+			ob_nulls[count] = p->first_won.isnull;
+			order_ids[count] = Int64GetDatum(p->first_won.id);
+			count++;
+		}
 		if (count == 0)
 			continue;
-		if (at->recompute_plan[k] == NULL)
-		{
-			Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
-			char	   *sql = recompute_sql(at, kind);
 
-			at->recompute_plan[k] = keep_plan(sql, 2, argtypes);
+		if (at->promote_plan[k] == NULL)
+		{
+			Oid			argtypes[4] = {INT8ARRAYOID, TEXTARRAYOID,
+			OidIsValid(ob_array) ? ob_array : INT8ARRAYOID, INT8ARRAYOID};
+			char	   *sql = promote_sql(at, kind);
+
+			at->promote_plan[k] = keep_plan(sql, 4, argtypes);
 			pfree(sql);
 		}
-		args[0] = PointerGetDatum(construct_array(ids, count, INT8OID, 8,
-												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		if (at->tenant.attnum != InvalidAttrNumber)
-			args[1] = PointerGetDatum(construct_array(tenants, count, TEXTOID, -1,
-													  false, TYPALIGN_INT));
+		client_args(at, ids, tenants, count, args, nulls);
+		if (OidIsValid(ob_type))
+		{
+			dims[0] = count;
+			args[2] = PointerGetDatum(construct_md_array(obs, ob_nulls, 1, dims, lbs,
+														 ob_type, ob_len, ob_byval,
+														 ob_align));
+		}
 		else
-			nulls[1] = 'n';
-		execute_recompute(at->relid, at->recompute_plan[k], NULL, args, nulls);
+			nulls[2] = 'n';
+		args[3] = PointerGetDatum(construct_array(order_ids, count, INT8OID, 8,
+												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		execute_recompute(at->relid, at->promote_plan[k], NULL, args, nulls);
 	}
 }
 
 /*
  * The end of a statement on an orders table: after a contended statement
  * every client it touched is recomputed, under locks taken in order;
- * otherwise only the dirty ones.
+ * otherwise only the dirty ones, and the later orders of the promoted ones
+ * turn repeat.
  */
 static void
 orders_statement_end(Oid relid, StatementFrame *frame)
 {
-	HTAB	   *set = locks_settle(frame) ? frame->touched : frame->dirty;
+	bool		contended = locks_settle(frame);
+	HTAB	   *set = contended ? frame->touched : frame->dirty;
 
-	if (set != NULL)
+	if (set != NULL || frame->promoted != NULL)
 	{
 		AttachedTable *at;
 
@@ -715,6 +870,8 @@ orders_statement_end(Oid relid, StatementFrame *frame)
 			elog(ERROR, "SPI_connect failed");
 		at = get_attached_table(relid, ATTACH_ORDERS);
 		recompute_clients(at, set);
+		if (frame->promoted != NULL && !contended)
+			promote_clients(at, frame);
 		SPI_finish();
 	}
 }

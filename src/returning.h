@@ -141,6 +141,7 @@ typedef struct AttachedTable
 	SPIPlanPtr	after_plan[2];	/* is there an order after a position? */
 	SPIPlanPtr	lead_state_plan;
 	SPIPlanPtr	recompute_plan[2];	/* recompute clients: company, contact */
+	SPIPlanPtr	promote_plan[2];	/* orders after new first won orders */
 	SPIPlanPtr	lead_recompute_plan;	/* orders of changed leads */
 	SPIPlanPtr	orders_recompute_plan;	/* leads: orders of changed leads */
 } AttachedTable;

@@ -309,6 +309,42 @@ statement_touch(StatementFrame *frame, const ClientKey *key)
 	add_client(frame, &frame->touched, "returning touched clients", key);
 }
 
+/*
+ * A client whose first won order the statement moved ahead of orders already
+ * there; of several such moves the earliest position counts.
+ */
+void
+statement_mark_promoted(StatementFrame *frame, AttachedTable *at,
+						const ClientKey *key, const Position *first_won)
+{
+	PromotedClient *entry;
+	bool		found;
+	MemoryContext old;
+
+	if (frame->promoted == NULL)
+		frame->promoted = make_set("returning promoted clients", frame->context,
+								   sizeof(ClientKey), sizeof(PromotedClient),
+								   client_key_hash, client_key_match);
+	entry = hash_search(frame->promoted, key, HASH_ENTER, &found);
+	if (found && position_cmp(at, first_won, &entry->first_won) >= 0)
+		return;
+	old = MemoryContextSwitchTo(frame->context);
+	if (!found)
+		entry->key.tenant = frame_strdup(frame, key->tenant);
+	else if (!entry->first_won.isnull && !at->ordered_by.typbyval)
+		pfree(DatumGetPointer(entry->first_won.value));
+	entry->first_won = position_copy(at, first_won);
+	MemoryContextSwitchTo(old);
+}
+
+/* Will the client's orders all be recomputed at the end of the statement? */
+bool
+statement_is_dirty(StatementFrame *frame, const ClientKey *key)
+{
+	return frame->dirty != NULL &&
+		hash_search(frame->dirty, key, HASH_FIND, NULL) != NULL;
+}
+
 void
 statement_mark_lead(StatementFrame *frame, int64 id, const char *tenant)
 {

@@ -31,6 +31,18 @@ typedef struct ClientEntry
 	Position	last;			/* last order of this statement */
 } ClientEntry;
 
+/*
+ * A client whose first won order an inserted row moved earlier, ahead of
+ * orders already there: at the end of the statement every order after
+ * first_won that is not repeat turns repeat, and nothing else of the client
+ * changes.
+ */
+typedef struct PromotedClient
+{
+	ClientKey	key;			/* tenant in the frame's memory */
+	Position	first_won;		/* the earliest such order of the statement */
+} PromotedClient;
+
 /* The hash table of ClientEntry (simplehash, statements.c) */
 typedef struct clientcache_hash ClientCache;
 
@@ -66,6 +78,7 @@ typedef struct StatementFrame
 	MemoryContext cache_context;	/* of the cache, its tenants, positions */
 	HTAB	   *dirty;			/* ClientKey: recompute at the end */
 	HTAB	   *touched;		/* ClientKey: every client the rows had */
+	HTAB	   *promoted;		/* PromotedClient: later orders turn repeat */
 	HTAB	   *leads;			/* LeadKey: orders to recompute at the end */
 	StatementLocks locks;
 	StatementProbes *probes;	/* NULL until the first look-up */
@@ -84,6 +97,9 @@ extern ClientEntry *statement_client(StatementFrame *frame, const ClientKey *key
 extern void statement_forget_client(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_dirty(StatementFrame *frame, const ClientKey *key);
 extern void statement_touch(StatementFrame *frame, const ClientKey *key);
+extern void statement_mark_promoted(StatementFrame *frame, AttachedTable *at,
+									const ClientKey *key, const Position *first_won);
+extern bool statement_is_dirty(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_lead(StatementFrame *frame, int64 id, const char *tenant);
 extern void statement_collect_clients(HTAB *set, ClientKind kind,
 									  Datum *ids, Datum *tenants, int *count);
