@@ -362,25 +362,12 @@ classify(AttachedTable *at, StatementFrame *frame, const Row *row,
 	return STATE_NEW;
 }
 
-/* Replace a position kept in the client cache, freeing the old copy */
-static void
-keep_position(AttachedTable *at, StatementFrame *frame, Position *slot,
-			  bool *has_slot, const Position *pos)
-{
-	MemoryContext old = MemoryContextSwitchTo(frame->cache_context);
-
-	if (*has_slot && !slot->isnull && !at->ordered_by.typbyval)
-		pfree(DatumGetPointer(slot->value));
-	*has_slot = true;
-	*slot = position_copy(at, pos);
-	MemoryContextSwitchTo(old);
-}
-
 static ReturningState
 order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 {
 	ClientKey	client = client_of(at, row);
 	Position	pos;
+	Position	first_won;
 	ClientEntry *entry;
 	bool		found;
 	ReturningState state;
@@ -392,34 +379,33 @@ order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 	entry = statement_client(frame, &client, &found);
 	if (!found)
 	{
+		bool		has_first_won;
+
 		if (statement_lock_client(frame, at, &client))
 			statement_touch(frame, &client);
 		else
 			statement_mark_dirty(frame, &client);
-		probe_first_won(at, frame, &client, false, 0, frame->cache_context,
-						&entry->has_first_won, &entry->first_won);
+		probe_first_won(at, frame, &client, false, 0, CurrentMemoryContext,
+						&has_first_won, &first_won);
+		if (has_first_won)
+			statement_keep_first_won(frame, at, entry, &first_won);
 	}
+	first_won = client_first_won(entry);
 
-	state = classify(at, frame, row, &client, &pos,
-					 entry->has_first_won, &entry->first_won);
+	state = classify(at, frame, row, &client, &pos, entry->has_first_won, &first_won);
 
 	/*
 	 * A won order before the first one becomes the first: the orders after
 	 * it, up to the old first won order, turn repeat at the end of the
-	 * statement.  They are this statement's rows after it, or rows already
-	 * in the table.
+	 * statement.  They are rows already in the table or this statement's
+	 * earlier rows, which the look-up sees too.
 	 */
 	if (order_is_won(at, row) &&
-		(!entry->has_first_won || position_cmp(at, &pos, &entry->first_won) < 0))
+		(!entry->has_first_won || position_cmp(at, &pos, &first_won) < 0))
 	{
-		if ((entry->has_last && position_cmp(at, &entry->last, &pos) > 0) ||
-			client_has_order_after(at, frame, &client, &pos))
+		if (client_has_order_after(at, frame, &client, &pos))
 			statement_mark_promoted(frame, at, &client, &pos);
-		keep_position(at, frame, &entry->first_won, &entry->has_first_won, &pos);
-	}
-	if (!entry->has_last || position_cmp(at, &pos, &entry->last) > 0)
-	{
-		keep_position(at, frame, &entry->last, &entry->has_last, &pos);
+		statement_keep_first_won(frame, at, entry, &pos);
 	}
 	return state;
 }

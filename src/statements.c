@@ -262,13 +262,28 @@ statement_client(StatementFrame *frame, const ClientKey *key, bool *found)
 		entry->key.tenant = key->tenant ?
 			MemoryContextStrdup(frame->cache_context, key->tenant) : NULL;
 		entry->has_first_won = false;
-		entry->has_last = false;
-		entry->first_won.isnull = true;
-		entry->first_won.value = (Datum) 0;
-		entry->last.isnull = true;
-		entry->last.value = (Datum) 0;
+		entry->first_won_isnull = true;
+		entry->first_won_value = (Datum) 0;
+		entry->first_won_id = 0;
 	}
 	return entry;
+}
+
+/* Keep a copy of a client's first won order in its entry */
+void
+statement_keep_first_won(StatementFrame *frame, AttachedTable *at,
+						 ClientEntry *entry, const Position *first_won)
+{
+	MemoryContext old = MemoryContextSwitchTo(frame->cache_context);
+	Position	copy = position_copy(at, first_won);
+
+	MemoryContextSwitchTo(old);
+	if (entry->has_first_won && !entry->first_won_isnull && !at->ordered_by.typbyval)
+		pfree(DatumGetPointer(entry->first_won_value));
+	entry->has_first_won = true;
+	entry->first_won_value = copy.value;
+	entry->first_won_isnull = copy.isnull;
+	entry->first_won_id = copy.id;
 }
 
 void

@@ -16,20 +16,34 @@
 #include "returning.h"
 
 /*
- * What one statement knows of one client of an orders table.  Entries live
- * in an open-addressing hash table: an entry moves when others are added
- * or removed, so a pointer to one is good only until the next such change.
+ * What one statement knows of one client of an orders table: the position
+ * of its first won order, as far as known.  Entries live in an
+ * open-addressing hash table: an entry moves when others are added or
+ * removed, so a pointer to one is good only until the next such change.
+ * An entry is kept small (48 bytes), because a bulk insert looks up a
+ * client at random for every row and the table is larger than the caches.
  */
 typedef struct ClientEntry
 {
 	ClientKey	key;			/* tenant allocated in the cache's context */
 	uint32		hash;
 	char		status;			/* used by simplehash */
-	bool		has_first_won;
-	bool		has_last;
-	Position	first_won;		/* first won order, as far as known */
-	Position	last;			/* last order of this statement */
+	bool		has_first_won;	/* false: the client has no won order */
+	bool		first_won_isnull;	/* the Position of the first won order, */
+	Datum		first_won_value;	/* in the cache's context */
+	int64		first_won_id;
 } ClientEntry;
+
+static inline Position
+client_first_won(const ClientEntry *entry)
+{
+	Position	pos;
+
+	pos.value = entry->first_won_value;
+	pos.isnull = entry->first_won_isnull;
+	pos.id = entry->first_won_id;
+	return pos;
+}
 
 /*
  * A client whose first won order an inserted row moved earlier, ahead of
@@ -95,6 +109,8 @@ extern void statement_end(StatementFrame *frame, bool clean);
 extern ClientEntry *statement_client(StatementFrame *frame, const ClientKey *key,
 									 bool *found);
 extern void statement_forget_client(StatementFrame *frame, const ClientKey *key);
+extern void statement_keep_first_won(StatementFrame *frame, AttachedTable *at,
+									 ClientEntry *entry, const Position *first_won);
 extern void statement_mark_dirty(StatementFrame *frame, const ClientKey *key);
 extern void statement_touch(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_promoted(StatementFrame *frame, AttachedTable *at,
