@@ -375,6 +375,7 @@ order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 	if (client.kind == CLIENT_NONE)
 		return STATE_NEW;
 
+	statement_prefetch_client(frame, &client);
 	pos = position_of(at, row);
 	entry = statement_client(frame, &client, &found);
 	if (!found)

@@ -106,6 +106,7 @@ extern Datum statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 							   void (*on_end) (Oid relid, StatementFrame *frame));
 extern StatementFrame *statement_current(Oid relid);
 extern void statement_end(StatementFrame *frame, bool clean);
+extern void statement_prefetch_client(StatementFrame *frame, const ClientKey *key);
 extern ClientEntry *statement_client(StatementFrame *frame, const ClientKey *key,
 									 bool *found);
 extern void statement_forget_client(StatementFrame *frame, const ClientKey *key);
