@@ -13,12 +13,14 @@
  * after it is repeat, every order up to it is not.  So a row trigger can
  * classify an order from one fact about its client, its first won order,
  * which it looks up once per client and statement and then keeps current
- * in memory while the statement's rows go by.  When a
- * row moves the first won order of its client (a won order inserted before
- * the others, a stage change into or out of won, a delete, a client or
+ * in memory while the statement's rows go by.  An inserted won order that
+ * comes before its client's other orders only moves the first won order
+ * earlier: the orders after it turn repeat, in one UPDATE at the end of the
+ * statement for all such clients.  When a row moves the first won order in
+ * any other way (a stage change into or out of won, a delete, a client or
  * position change), the client is marked dirty, and the statement trigger
  * at the end recomputes all orders of the dirty clients in one set-based
- * UPDATE that writes only the rows whose state changes.
+ * UPDATE.  Both write only the rows whose state changes.
  *
  * Before it looks at a client's orders, a row trigger locks the client
  * (locks.c), so that the facts it reads cannot change under it before the
