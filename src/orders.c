@@ -816,9 +816,12 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 
 		if (at->promote_plan[k] == NULL)
 		{
-			Oid			argtypes[4] = {INT8ARRAYOID, TEXTARRAYOID,
-			OidIsValid(ob_array) ? ob_array : INT8ARRAYOID, INT8ARRAYOID};
+			Oid			argtypes[4] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
+			INT8ARRAYOID};
 			char	   *sql = promote_sql(at, kind);
+
+			if (OidIsValid(ob_array))
+				argtypes[2] = ob_array;
 
 			at->promote_plan[k] = keep_plan(sql, 4, argtypes);
 			pfree(sql);
