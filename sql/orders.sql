@@ -309,6 +309,35 @@ INSERT INTO crm.job (id, stage, contact_id) VALUES
 SELECT id, stage, returning_state FROM crm.job ORDER BY id;
 DROP TABLE crm.ticket, crm.job;
 
+-- 27. A won order inserted for a client whose orders are all the
+--     statement's is compared with the client's last order so far, unless
+--     the statement also wrote orders the other way: an update (here
+--     ON CONFLICT moves order 900 to contact 71) or a nested statement
+--     (here a BEFORE trigger inserts an order of contact 72 on day 9).
+--     Either way the later order turns repeat.
+INSERT INTO crm.deal (id, stage, contact_id, created_at) VALUES (900, 'new', 70, '2024-01-09');
+INSERT INTO crm.deal (id, stage, contact_id, created_at) VALUES
+	(901, 'new', 71, '2024-01-01'),
+	(900, 'new', 71, '2024-01-09'),
+	(902, 'won', 71, '2024-01-05')
+ON CONFLICT (id) DO UPDATE SET contact_id = EXCLUDED.contact_id, created_at = EXCLUDED.created_at;
+CREATE FUNCTION crm.echo() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.stage = 'echo' THEN
+		INSERT INTO crm.deal (stage, contact_id, created_at)
+			VALUES ('new', NEW.contact_id, NEW.created_at + 7);
+		NEW.stage := 'new';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER echo BEFORE INSERT ON crm.deal FOR EACH ROW EXECUTE FUNCTION crm.echo();
+INSERT INTO crm.deal (stage, contact_id, created_at) VALUES
+	('new', 72, '2024-01-01'), ('echo', 72, '2024-01-02'), ('won', 72, '2024-01-05');
+DROP TRIGGER echo ON crm.deal;
+DROP FUNCTION crm.echo();
+SELECT * FROM states WHERE contact IN (70, 71, 72);
+
 DROP VIEW states;
 DROP VIEW expected;
 DROP SCHEMA crm CASCADE;

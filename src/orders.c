@@ -364,12 +364,39 @@ classify(AttachedTable *at, StatementFrame *frame, const Row *row,
 	return STATE_NEW;
 }
 
+/*
+ * The first row of a client in the statement: lock the client, look up its
+ * first won order and, when it has none, whether it has orders at all.
+ */
+static void
+first_sight(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
+			ClientEntry *entry)
+{
+	Position	first_won;
+	bool		has_first_won;
+	bool		has_orders;
+
+	if (statement_lock_client(frame, at, client))
+		statement_touch(frame, client);
+	else
+		statement_mark_dirty(frame, client);
+	probe_first_won(at, frame, client, false, 0, CurrentMemoryContext,
+					&has_first_won, &first_won);
+	if (has_first_won)
+	{
+		entry->has_first_won = true;
+		statement_keep_position(frame, at, entry, &first_won);
+	}
+	else if (probe_client_has_orders_direct(frame, at, client, &has_orders))
+		entry->statement_only = !has_orders;
+}
+
 static ReturningState
 order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 {
 	ClientKey	client = client_of(at, row);
 	Position	pos;
-	Position	first_won;
+	Position	kept;
 	ClientEntry *entry;
 	bool		found;
 	ReturningState state;
@@ -381,35 +408,38 @@ order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 	pos = position_of(at, row);
 	entry = statement_client(frame, &client, &found);
 	if (!found)
-	{
-		bool		has_first_won;
+		first_sight(at, frame, &client, entry);
+	kept = client_position(entry);
 
-		if (statement_lock_client(frame, at, &client))
-			statement_touch(frame, &client);
-		else
-			statement_mark_dirty(frame, &client);
-		probe_first_won(at, frame, &client, false, 0, CurrentMemoryContext,
-						&has_first_won, &first_won);
-		if (has_first_won)
-			statement_keep_first_won(frame, at, entry, &first_won);
-	}
-	first_won = client_first_won(entry);
+	state = classify(at, frame, row, &client, &pos, entry->has_first_won, &kept);
 
-	state = classify(at, frame, row, &client, &pos, entry->has_first_won, &first_won);
-
-	/*
-	 * A won order before the first one becomes the first: the orders after
-	 * it, up to the old first won order, turn repeat at the end of the
-	 * statement.  They are rows already in the table or this statement's
-	 * earlier rows, which the look-up sees too.
-	 */
 	if (order_is_won(at, row) &&
-		(!entry->has_first_won || position_cmp(at, &pos, &first_won) < 0))
+		(!entry->has_first_won || position_cmp(at, &pos, &kept) < 0))
 	{
-		if (client_has_order_after(at, frame, &client, &pos))
+		bool		later;
+
+		/*
+		 * A won order before the first one becomes the first: the orders
+		 * after it, up to the old first won order, turn repeat at the end of
+		 * the statement.  Are there any?  The old first won order is one.
+		 * When all orders of the client are the statement's, its last one
+		 * tells; else a look-up, which sees the statement's earlier rows
+		 * too.
+		 */
+		if (entry->has_first_won)
+			later = true;
+		else if (entry->statement_only && !frame->others_wrote)
+			later = found && position_cmp(at, &kept, &pos) > 0;
+		else
+			later = client_has_order_after(at, frame, &client, &pos);
+		if (later)
 			statement_mark_promoted(frame, at, &client, &pos);
-		statement_keep_first_won(frame, at, entry, &pos);
+		entry->has_first_won = true;
+		statement_keep_position(frame, at, entry, &pos);
 	}
+	else if (!entry->has_first_won && entry->statement_only &&
+			 (!found || position_cmp(at, &pos, &kept) > 0))
+		statement_keep_position(frame, at, entry, &pos);
 	return state;
 }
 
@@ -431,6 +461,7 @@ order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
 	bool		has_first_won;
 	Position	first_won;
 
+	frame->others_wrote = true;
 	moved = !client_equal(&old_client, &new_client) ||
 		position_cmp(at, &old_pos, &new_pos) != 0 ||
 		old_won != new_won;
@@ -485,6 +516,7 @@ order_deleted(AttachedTable *at, StatementFrame *frame, const Row *row)
 {
 	ClientKey	client;
 
+	frame->others_wrote = true;
 	/* Only a won order can be the first won order of its client */
 	if (!order_is_won(at, row))
 		return;

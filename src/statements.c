@@ -130,6 +130,10 @@ statement_begin(Oid relid)
 	frame->context = cxt;
 	frame->outer = current_frame;
 	current_frame = frame;
+	/* the statements this one runs inside do not see its rows go by */
+	for (StatementFrame *f = frame->outer; f != NULL; f = f->outer)
+		if (f->relid == relid)
+			f->others_wrote = true;
 	return frame;
 }
 
@@ -277,28 +281,28 @@ statement_client(StatementFrame *frame, const ClientKey *key, bool *found)
 		entry->key.tenant = key->tenant ?
 			MemoryContextStrdup(frame->cache_context, key->tenant) : NULL;
 		entry->has_first_won = false;
-		entry->first_won_isnull = true;
-		entry->first_won_value = (Datum) 0;
-		entry->first_won_id = 0;
+		entry->statement_only = false;
+		entry->pos_isnull = true;
+		entry->pos_value = (Datum) 0;
+		entry->pos_id = 0;
 	}
 	return entry;
 }
 
-/* Keep a copy of a client's first won order in its entry */
+/* Keep a copy of a position in a client's entry, in place of the last one */
 void
-statement_keep_first_won(StatementFrame *frame, AttachedTable *at,
-						 ClientEntry *entry, const Position *first_won)
+statement_keep_position(StatementFrame *frame, AttachedTable *at,
+						ClientEntry *entry, const Position *pos)
 {
 	MemoryContext old = MemoryContextSwitchTo(frame->cache_context);
-	Position	copy = position_copy(at, first_won);
+	Position	copy = position_copy(at, pos);
 
 	MemoryContextSwitchTo(old);
-	if (entry->has_first_won && !entry->first_won_isnull && !at->ordered_by.typbyval)
-		pfree(DatumGetPointer(entry->first_won_value));
-	entry->has_first_won = true;
-	entry->first_won_value = copy.value;
-	entry->first_won_isnull = copy.isnull;
-	entry->first_won_id = copy.id;
+	if (!entry->pos_isnull && !at->ordered_by.typbyval)
+		pfree(DatumGetPointer(entry->pos_value));
+	entry->pos_value = copy.value;
+	entry->pos_isnull = copy.isnull;
+	entry->pos_id = copy.id;
 }
 
 void

@@ -16,12 +16,17 @@
 #include "returning.h"
 
 /*
- * What one statement knows of one client of an orders table: the position
- * of its first won order, as far as known.  Entries live in an
- * open-addressing hash table: an entry moves when others are added or
+ * What one statement knows of one client of an orders table.  Entries live
+ * in an open-addressing hash table: an entry moves when others are added or
  * removed, so a pointer to one is good only until the next such change.
  * An entry is kept small (48 bytes), because a bulk insert looks up a
  * client at random for every row and the table is larger than the caches.
+ *
+ * It holds one position: the client's first won order when it has one.
+ * Otherwise, when the client had no orders in the table before the
+ * statement (statement_only), the last position of the statement's orders
+ * of the client, so that a won order can tell without a look-up whether
+ * orders come after it.
  */
 typedef struct ClientEntry
 {
@@ -29,19 +34,20 @@ typedef struct ClientEntry
 	uint32		hash;
 	char		status;			/* used by simplehash */
 	bool		has_first_won;	/* false: the client has no won order */
-	bool		first_won_isnull;	/* the Position of the first won order, */
-	Datum		first_won_value;	/* in the cache's context */
-	int64		first_won_id;
+	bool		statement_only; /* all its orders are the statement's */
+	bool		pos_isnull;		/* the position, copied into the cache's */
+	Datum		pos_value;		/* context */
+	int64		pos_id;
 } ClientEntry;
 
 static inline Position
-client_first_won(const ClientEntry *entry)
+client_position(const ClientEntry *entry)
 {
 	Position	pos;
 
-	pos.value = entry->first_won_value;
-	pos.isnull = entry->first_won_isnull;
-	pos.id = entry->first_won_id;
+	pos.value = entry->pos_value;
+	pos.isnull = entry->pos_isnull;
+	pos.id = entry->pos_id;
 	return pos;
 }
 
@@ -94,6 +100,9 @@ typedef struct StatementFrame
 	HTAB	   *touched;		/* ClientKey: every client the rows had */
 	HTAB	   *promoted;		/* PromotedClient: later orders turn repeat */
 	HTAB	   *leads;			/* LeadKey: orders to recompute at the end */
+	bool		others_wrote;	/* orders were updated, deleted, or written by
+								 * a nested statement: the client cache does
+								 * not know all orders the statement wrote */
 	StatementLocks locks;
 	StatementProbes *probes;	/* NULL until the first look-up */
 	struct StatementFrame *outer;
@@ -110,8 +119,8 @@ extern void statement_prefetch_client(StatementFrame *frame, const ClientKey *ke
 extern ClientEntry *statement_client(StatementFrame *frame, const ClientKey *key,
 									 bool *found);
 extern void statement_forget_client(StatementFrame *frame, const ClientKey *key);
-extern void statement_keep_first_won(StatementFrame *frame, AttachedTable *at,
-									 ClientEntry *entry, const Position *first_won);
+extern void statement_keep_position(StatementFrame *frame, AttachedTable *at,
+									ClientEntry *entry, const Position *pos);
 extern void statement_mark_dirty(StatementFrame *frame, const ClientKey *key);
 extern void statement_touch(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_promoted(StatementFrame *frame, AttachedTable *at,
@@ -135,6 +144,8 @@ extern bool probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
 								   const ClientKey *client, bool exclude_self,
 								   int64 self_id, MemoryContext target,
 								   bool *found, Position *first_won);
+extern bool probe_client_has_orders_direct(StatementFrame *frame, AttachedTable *at,
+										   const ClientKey *client, bool *found);
 extern bool probe_order_after_direct(StatementFrame *frame, AttachedTable *at,
 									 const ClientKey *client, const Position *pos,
 									 bool *found);
