@@ -338,6 +338,28 @@ DROP TRIGGER echo ON crm.deal;
 DROP FUNCTION crm.echo();
 SELECT * FROM states WHERE contact IN (70, 71, 72);
 
+-- 28. INSERT ... ON CONFLICT runs the row trigger on rows it then does not
+--     insert: a won order proposed and skipped must not make the
+--     statement's later orders of its client repeat, nor turn the client's
+--     orders repeat.  Also inside a subtransaction.
+INSERT INTO crm.deal (id, stage, contact_id, created_at) VALUES
+	(950, 'new', 80, '2024-01-05'), (960, 'new', 81, '2024-01-01');
+INSERT INTO crm.deal (id, stage, contact_id, created_at) VALUES
+	(950, 'won', 80, '2024-01-01'), (951, 'new', 80, '2024-01-03')
+ON CONFLICT (id) DO UPDATE SET lead_id = NULL;
+INSERT INTO crm.deal (id, stage, contact_id, created_at) VALUES
+	(960, 'won', 81, '2024-01-09'), (961, 'new', 81, '2024-01-10')
+ON CONFLICT (id) DO NOTHING;
+BEGIN;
+SAVEPOINT s;
+INSERT INTO crm.deal (id, stage, contact_id, created_at) VALUES
+	(970, 'won', 82, '2024-01-09'), (970, 'won', 83, '2024-01-09'),
+	(971, 'new', 83, '2024-01-10')
+ON CONFLICT (id) DO NOTHING;
+RELEASE SAVEPOINT s;
+COMMIT;
+SELECT * FROM states WHERE contact BETWEEN 80 AND 83;
+
 DROP VIEW states;
 DROP VIEW expected;
 DROP SCHEMA crm CASCADE;

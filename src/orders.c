@@ -562,7 +562,10 @@ order_row_trigger(PG_FUNCTION_ARGS)
 	 */
 	row = row_of_slot(trigdata->tg_trigslot);
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		frame->rows_passed++;
 		state = order_inserted(at, frame, &row);
+	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		Row			newrow = row_of_slot(trigdata->tg_newslot);
@@ -876,15 +879,17 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 
 /*
  * The end of a statement on an orders table: after a contended statement
- * every client it touched is recomputed, under locks taken in order;
- * otherwise only the dirty ones, and the later orders of the promoted ones
- * turn repeat.
+ * every client it touched is recomputed, under locks taken in order, and
+ * so after a statement that did not insert every row its row trigger
+ * classified (ON CONFLICT); otherwise only the dirty ones, and the later
+ * orders of the promoted ones turn repeat.
  */
 static void
 orders_statement_end(Oid relid, StatementFrame *frame)
 {
 	bool		contended = locks_settle(frame);
-	HTAB	   *set = contended ? frame->touched : frame->dirty;
+	bool		whole = contended || frame->unwritten_rows;
+	HTAB	   *set = whole ? frame->touched : frame->dirty;
 
 	if (set != NULL || frame->promoted != NULL)
 	{
@@ -894,7 +899,7 @@ orders_statement_end(Oid relid, StatementFrame *frame)
 			elog(ERROR, "SPI_connect failed");
 		at = get_attached_table(relid, ATTACH_ORDERS);
 		recompute_clients(at, set);
-		if (frame->promoted != NULL && !contended)
+		if (frame->promoted != NULL && !whole)
 			promote_clients(at, frame);
 		SPI_finish();
 	}

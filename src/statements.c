@@ -23,6 +23,7 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "commands/trigger.h"
+#include "pgstat.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
 #include "utils/memutils.h"
@@ -117,9 +118,53 @@ make_set(const char *name, MemoryContext cxt, Size keysize, Size entrysize,
 					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
-StatementFrame *
-statement_begin(Oid relid)
+/*
+ * The rows the table's heap received so far in the current (sub)transaction,
+ * as the cumulative statistics count them, and at which level; -1 when they
+ * are not counted (track_counts off).
+ */
+static int64
+rows_inserted(Relation rel, void **level)
 {
+	PgStat_TableStatus *stat = rel->pgstat_info;
+
+	*level = NULL;
+	if (stat == NULL)
+		return rel->pgstat_enabled ? 0 : -1;
+	*level = stat->trans;
+	return stat->trans ? stat->trans->tuples_inserted : 0;
+}
+
+/*
+ * Did the heap receive exactly the rows the row trigger passed on?  An
+ * INSERT ... ON CONFLICT runs the row trigger on rows it then does not
+ * insert (DO NOTHING, DO UPDATE), as does a BEFORE trigger that sorts after
+ * this extension's and drops the row; what the statement's rows told the
+ * client cache is then not all true.  When a subtransaction began or a
+ * nested statement ran on the table, or the statistics do not count, the
+ * answer is no.
+ */
+static bool
+all_rows_written(StatementFrame *frame, Relation rel)
+{
+	void	   *level;
+	int64		now = rows_inserted(rel, &level);
+
+	if (frame->nested || frame->inserts_before < 0 || now < 0)
+		return false;
+	if (level == frame->insert_level)
+		return now - frame->inserts_before == frame->rows_passed;
+	/* the statement's first insert opened the counts of a subtransaction */
+	if (level != NULL &&
+		((PgStat_TableXactStatus *) level)->upper == frame->insert_level)
+		return now == frame->rows_passed;
+	return false;
+}
+
+StatementFrame *
+statement_begin(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
 	MemoryContext cxt = AllocSetContextCreate(CurTransactionContext,
 											  "returning statement",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -133,7 +178,8 @@ statement_begin(Oid relid)
 	/* the statements this one runs inside do not see its rows go by */
 	for (StatementFrame *f = frame->outer; f != NULL; f = f->outer)
 		if (f->relid == relid)
-			f->others_wrote = true;
+			f->others_wrote = f->nested = true;
+	frame->inserts_before = rows_inserted(rel, &frame->insert_level);
 	return frame;
 }
 
@@ -213,13 +259,14 @@ statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 
 	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
 	{
-		statement_begin(relid);
+		statement_begin(trigdata->tg_relation);
 		return PointerGetDatum(NULL);
 	}
 
 	frame = statement_current(relid);
 	if (frame == NULL)
 		return PointerGetDatum(NULL);
+	frame->unwritten_rows = !all_rows_written(frame, trigdata->tg_relation);
 	PG_TRY();
 	{
 		on_end(relid, frame);

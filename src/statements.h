@@ -103,12 +103,19 @@ typedef struct StatementFrame
 	bool		others_wrote;	/* orders were updated, deleted, or written by
 								 * a nested statement: the client cache does
 								 * not know all orders the statement wrote */
+	bool		nested;			/* a statement on the same table ran inside */
+	int64		rows_passed;	/* orders: inserted rows the row trigger passed */
+	void	   *insert_level;	/* the statistics' (sub)transaction level ... */
+	int64		inserts_before; /* ... and its count of inserted rows, at the
+								 * start; -1 when not counted */
+	bool		unwritten_rows; /* at the end: rows the row trigger passed
+								 * were not inserted, or it is not known */
 	StatementLocks locks;
 	StatementProbes *probes;	/* NULL until the first look-up */
 	struct StatementFrame *outer;
 } StatementFrame;
 
-extern StatementFrame *statement_begin(Oid relid);
+extern StatementFrame *statement_begin(Relation rel);
 extern StatementFrame *statement_of_row(Relation rel, AttachKind kind,
 									   AttachedTable **table);
 extern Datum statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
