@@ -149,6 +149,29 @@ INSERT INTO deal3 VALUES (2, 'won', 2, NULL), (3, 'new', 2, NULL), (4, 'new', 4,
 SELECT id, returning_state FROM deal3 ORDER BY id;
 RESET search_path;
 
+-- DROP TABLE detaches: the attachment goes, and the workspace takes
+-- another table.  A leads table that an orders table of its workspace
+-- links to cannot be dropped alone (as with detach); with it, it can.
+CREATE TABLE dlead (id int PRIMARY KEY, status text NOT NULL DEFAULT 'new',
+					contact_id int, company_id int);
+CREATE TABLE ddeal (id int PRIMARY KEY, stage text NOT NULL DEFAULT 'new',
+					contact_id int, company_id int, lead_id int);
+SELECT returning_crm.attach_leads('dlead', workspace => 'dropped');
+SELECT returning_crm.attach_orders('ddeal', lead_column => 'lead_id', workspace => 'dropped');
+INSERT INTO dlead (id, contact_id) VALUES (1, 5);
+INSERT INTO ddeal (id, contact_id, lead_id) VALUES (1, 6, 1);
+DROP TABLE dlead;
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO ddeal (id, contact_id, lead_id) VALUES (2, 6, 1);
+SELECT id, returning_state FROM ddeal ORDER BY id;
+DROP TABLE ddeal;
+CREATE TABLE ddeal (id int PRIMARY KEY, stage text NOT NULL DEFAULT 'new',
+					contact_id int, company_id int, lead_id int);
+SELECT returning_crm.attach_orders('ddeal', workspace => 'dropped');
+SELECT kind FROM returning_crm.attachment WHERE workspace = 'dropped' ORDER BY kind;
+DROP TABLE dlead, ddeal;
+SELECT count(*) AS attachments_left FROM returning_crm.attachment WHERE workspace = 'dropped';
+
 -- DROP EXTENSION CASCADE removes triggers and functions, never an app
 -- column or row.
 SELECT count(*) AS rows_before FROM deal;

@@ -238,8 +238,13 @@ load_values(ValueList *list, HeapTuple cfg, TupleDesc desc, const char *field)
 static char *
 qualified_name(Oid relid)
 {
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
+	char	   *name = get_rel_name(relid);
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("attached table with OID %u does not exist", relid)));
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
 }
 
 static const char *const config_query =
@@ -259,7 +264,9 @@ static const char *const partner_query =
 "       (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name AS state_column,"
 "       a.lead_column"
 "  FROM returning_crm.attachment a"
-" WHERE a.workspace OPERATOR(pg_catalog.=) $1 AND a.kind OPERATOR(pg_catalog.=) $2";
+" WHERE a.workspace OPERATOR(pg_catalog.=) $1 AND a.kind OPERATOR(pg_catalog.=) $2"
+"   AND EXISTS (SELECT FROM pg_catalog.pg_class c"		/* not dropped meanwhile */
+"                WHERE c.oid OPERATOR(pg_catalog.=) a.relid::pg_catalog.oid)";
 
 /*
  * Read one row of returning_crm.attachment.  Returns NULL when the table is

@@ -601,6 +601,53 @@ $$;
 COMMENT ON FUNCTION returning_crm.detach(regclass) IS
 	'Detaches a table: removes the triggers; the added columns and their data stay.';
 
+-- A dropped table is detached: its attachment and the routing records of
+-- its orders go with it.  As with detach(), a leads table cannot go while
+-- an orders table of its workspace links to it and stays.
+CREATE FUNCTION returning_crm._on_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	dropped oid[];
+	leads_name text;
+	dependent regclass;
+BEGIN
+	SELECT array_agg(d.objid) INTO dropped
+	  FROM pg_event_trigger_dropped_objects() d
+	 WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0
+	   AND d.objid IN (SELECT x.relid FROM returning_crm.attachment x);
+	IF dropped IS NULL THEN
+		RETURN;
+	END IF;
+
+	SELECT d.object_identity, o.relid INTO leads_name, dependent
+	  FROM pg_event_trigger_dropped_objects() d
+	  JOIN returning_crm.attachment l ON l.relid = d.objid AND l.kind = 'leads'
+	  JOIN returning_crm.attachment o ON o.workspace = l.workspace AND o.kind = 'orders'
+	   AND o.lead_column IS NOT NULL
+	 WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0
+	   AND o.relid <> ALL (dropped)
+	 LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'cannot drop leads table %: orders table % links to it', leads_name, dependent
+			USING ERRCODE = 'dependent_objects_still_exist',
+				  HINT = 'Detach the orders table first with returning_crm.detach(), or drop both.';
+	END IF;
+
+	DELETE FROM returning_crm.routed_order r WHERE r.relid = ANY (dropped);
+	DELETE FROM returning_crm.attachment x WHERE x.relid = ANY (dropped);
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm._on_drop() FROM PUBLIC;
+
+CREATE EVENT TRIGGER returning_drop ON sql_drop
+	EXECUTE FUNCTION returning_crm._on_drop();
+COMMENT ON EVENT TRIGGER returning_drop IS
+	'Detaches tables that are dropped: removes their rows from returning_crm.attachment and returning_crm.routed_order.';
+
 CREATE FUNCTION returning_crm.reclassify(table_name regclass)
 RETURNS bigint
 LANGUAGE plpgsql
