@@ -16,7 +16,7 @@ BEGIN;
 
 CREATE EXTENSION "returning";
 
-SELECT plan(65);
+SELECT plan(67);
 
 -- ---------------------------------------------------------------------------
 -- Fixture: an application schema with a leads and an orders table, attached
@@ -359,7 +359,7 @@ SELECT throws_ok($$SELECT returning_crm.attach_orders('app.not_mine')$$, '42501'
 RESET ROLE;
 
 -- ---------------------------------------------------------------------------
--- 8. Functions live in returning_crm (6 tests)
+-- 8. Functions live in returning_crm; DROP TABLE detaches (8 tests)
 -- ---------------------------------------------------------------------------
 SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'returning'),
 	'returning_crm', 'the extension''s schema is returning_crm');
@@ -375,6 +375,13 @@ SELECT is(
 		AND p.pronamespace <> 'returning_crm'::regnamespace),
 	NULL,
 	'every function of the extension is in returning_crm');
+SELECT is(
+	(SELECT format('%s %s %s', evtevent, evtfoid::regproc, evtenabled)
+	   FROM pg_event_trigger WHERE evtname = 'returning_drop'),
+	'sql_drop returning_crm._on_drop O',
+	'the event trigger returning_drop detaches dropped tables');
+SELECT ok(NOT has_function_privilege('public', 'returning_crm._on_drop()', 'execute'),
+	'PUBLIC cannot execute returning_crm._on_drop()');
 
 -- ---------------------------------------------------------------------------
 -- 9. reclassify right after attach changes nothing (1 test)
