@@ -6,9 +6,8 @@
  * A bulk insert asks, once per client, for the client's first won order
  * (and, when it has none, whether it has orders at all), and, for orders
  * that are not repeat and came from a lead, for the lead's state.  Through
- * SPI each look-up would start and end an executor; here
- * it is one index scan.  The partial index on won orders that attach
- * creates holds, in (tenant, client, ordered_by, id) order, the won orders
+ * SPI each look-up would start and end an executor; here it is one index
+ * scan.  The partial index on won orders that attach creates holds, in (tenant, client, ordered_by, id) order, the won orders
  * that are not repeat: the first won order of each client (and, inside a
  * statement that moved a client's first won order, a few more, which the
  * statement trigger at its end recomputes).  Its first visible entry for a
