@@ -7,11 +7,12 @@
  * (and, when it has none, whether it has orders at all), and, for orders
  * that are not repeat and came from a lead, for the lead's state.  Through
  * SPI each look-up would start and end an executor; here it is one index
- * scan.  The partial index on won orders that attach creates holds, in (tenant, client, ordered_by, id) order, the won orders
- * that are not repeat: the first won order of each client (and, inside a
- * statement that moved a client's first won order, a few more, which the
- * statement trigger at its end recomputes).  Its first visible entry for a
- * client is the client's first won order.  Whether a lead is a repeat lead is
+ * scan.  The partial index on won orders that attach creates holds, in
+ * (tenant, client, ordered_by, id) order, the won orders that are not
+ * repeat: the first won order of each client (and, inside a statement that
+ * moved a client's first won order, a few more, which the statement
+ * trigger at its end turns repeat).  Its first visible entry for a client
+ * is the client's first won order.  Whether a lead is a repeat lead is
  * one look-up in the partial index of repeat leads' ids that attach
  * creates on the leads table: a lead that is not there is not repeat, and
  * one that is there counts when the visibility map says its page is
