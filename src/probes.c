@@ -441,6 +441,30 @@ probe_end(ProbeScan *ps)
 }
 
 /*
+ * Is the row of any entry of the look-up visible?  As in an index-only
+ * scan, a row is read only when the visibility map does not say that all
+ * see its page.  Ends the look-up.
+ */
+static bool
+probe_any_visible(ProbeScan *ps)
+{
+	ItemPointer tid;
+	bool		found = false;
+
+	while ((tid = probe_next_tid(ps)) != NULL)
+	{
+		if (VM_ALL_VISIBLE(ps->heap, ItemPointerGetBlockNumber(tid), &ps->vmbuffer) ||
+			probe_fetch(ps))
+		{
+			found = true;
+			break;
+		}
+	}
+	probe_end(ps);
+	return found;
+}
+
+/*
  * The scan keys of a client in an index that starts with (tenant, client)
  * or (client): returns their number, or 0 when they cannot be made.
  */
@@ -543,24 +567,11 @@ probe_lead_direct(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 
 	if (OidIsValid(at->leads_repeat_index))
 	{
-		ItemPointer tid;
-
 		ScanKeyInit(&key, 1, BTEqualStrategyNumber, at->leads_repeat_eq,
 					integer_datum(at->leads_id.typid, lead_id));
 		ps = probe_begin(frame, PROBE_LEAD_REPEAT, at->leads_relid,
 						 at->leads_repeat_index, &key, 1);
-		*is_repeat = false;
-		while ((tid = probe_next_tid(ps)) != NULL)
-		{
-			/* as an index-only scan: the row is read unless all see it */
-			if (VM_ALL_VISIBLE(ps->heap, ItemPointerGetBlockNumber(tid), &ps->vmbuffer) ||
-				probe_fetch(ps))
-			{
-				*is_repeat = true;
-				break;
-			}
-		}
-		probe_end(ps);
+		*is_repeat = probe_any_visible(ps);
 		return true;
 	}
 
@@ -603,21 +614,10 @@ probe_client_has_orders_direct(StatementFrame *frame, AttachedTable *at,
 							   const ClientKey *client, bool *found)
 {
 	ProbeScan  *ps = begin_client_probe(frame, at, client, false);
-	ItemPointer tid;
 
 	if (ps == NULL)
 		return false;
-	*found = false;
-	while ((tid = probe_next_tid(ps)) != NULL)
-	{
-		if (VM_ALL_VISIBLE(ps->heap, ItemPointerGetBlockNumber(tid), &ps->vmbuffer) ||
-			probe_fetch(ps))
-		{
-			*found = true;
-			break;
-		}
-	}
-	probe_end(ps);
+	*found = probe_any_visible(ps);
 	return true;
 }
 
