@@ -187,7 +187,7 @@ recompute_changed_leads(AttachedTable *at, StatementFrame *frame)
  * recomputed.
  */
 static void
-leads_statement_end(Oid relid, StatementFrame *frame)
+leads_statement_end(Relation rel, StatementFrame *frame)
 {
 	(void) locks_settle(frame);
 	if (frame->leads != NULL)
@@ -196,7 +196,7 @@ leads_statement_end(Oid relid, StatementFrame *frame)
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		at = get_attached_table(relid, ATTACH_LEADS);
+		at = get_attached_table(RelationGetRelid(rel), ATTACH_LEADS);
 		if (OidIsValid(at->orders_relid))
 			recompute_changed_leads(at, frame);
 		SPI_finish();

@@ -885,10 +885,10 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
  * orders of the promoted ones turn repeat.
  */
 static void
-orders_statement_end(Oid relid, StatementFrame *frame)
+orders_statement_end(Relation rel, StatementFrame *frame)
 {
 	bool		contended = locks_settle(frame);
-	bool		whole = contended || frame->unwritten_rows;
+	bool		whole = contended || !statement_wrote_all_rows(frame, rel);
 	HTAB	   *set = whole ? frame->touched : frame->dirty;
 
 	if (set != NULL || frame->promoted != NULL)
@@ -897,7 +897,7 @@ orders_statement_end(Oid relid, StatementFrame *frame)
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		at = get_attached_table(relid, ATTACH_ORDERS);
+		at = get_attached_table(RelationGetRelid(rel), ATTACH_ORDERS);
 		recompute_clients(at, set);
 		if (frame->promoted != NULL && !whole)
 			promote_clients(at, frame);

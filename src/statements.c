@@ -140,12 +140,13 @@ rows_inserted(Relation rel, void **level)
  * INSERT ... ON CONFLICT runs the row trigger on rows it then does not
  * insert (DO NOTHING, DO UPDATE), as does a BEFORE trigger that sorts after
  * this extension's and drops the row; what the statement's rows told the
- * client cache is then not all true.  When a subtransaction began or a
- * nested statement ran on the table, or the statistics do not count, the
- * answer is no.
+ * client cache is then not all true.  The rows passed on are counted by
+ * the orders' row trigger.  When the counts cannot be followed (a nested
+ * statement ran on the table, the statistics do not count, or their
+ * subtransaction level is not the statement's), the answer is no.
  */
-static bool
-all_rows_written(StatementFrame *frame, Relation rel)
+bool
+statement_wrote_all_rows(StatementFrame *frame, Relation rel)
 {
 	void	   *level;
 	int64		now = rows_inserted(rel, &level);
@@ -245,7 +246,7 @@ statement_of_row(Relation rel, AttachKind kind, AttachedTable **table)
  */
 Datum
 statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
-				  void (*on_end) (Oid relid, StatementFrame *frame))
+				  void (*on_end) (Relation rel, StatementFrame *frame))
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Oid			relid;
@@ -266,10 +267,9 @@ statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 	frame = statement_current(relid);
 	if (frame == NULL)
 		return PointerGetDatum(NULL);
-	frame->unwritten_rows = !all_rows_written(frame, trigdata->tg_relation);
 	PG_TRY();
 	{
-		on_end(relid, frame);
+		on_end(trigdata->tg_relation, frame);
 	}
 	PG_CATCH();
 	{

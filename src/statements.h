@@ -108,8 +108,6 @@ typedef struct StatementFrame
 	void	   *insert_level;	/* the statistics' (sub)transaction level ... */
 	int64		inserts_before; /* ... and its count of inserted rows, at the
 								 * start; -1 when not counted */
-	bool		unwritten_rows; /* at the end: rows the row trigger passed
-								 * were not inserted, or it is not known */
 	StatementLocks locks;
 	StatementProbes *probes;	/* NULL until the first look-up */
 	struct StatementFrame *outer;
@@ -119,7 +117,8 @@ extern StatementFrame *statement_begin(Relation rel);
 extern StatementFrame *statement_of_row(Relation rel, AttachKind kind,
 									   AttachedTable **table);
 extern Datum statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
-							   void (*on_end) (Oid relid, StatementFrame *frame));
+							   void (*on_end) (Relation rel, StatementFrame *frame));
+extern bool statement_wrote_all_rows(StatementFrame *frame, Relation rel);
 extern StatementFrame *statement_current(Oid relid);
 extern void statement_end(StatementFrame *frame, bool clean);
 extern void statement_prefetch_client(StatementFrame *frame, const ClientKey *key);
