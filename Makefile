@@ -15,6 +15,8 @@ OBJS = \
 	src/attach.o \
 	src/identity.o \
 	src/routing.o \
+	src/security.o \
+	src/triggers.o \
 	src/email.o \
 	src/normalize.o \
 	src/phone_shim.o

@@ -21,32 +21,35 @@
 #include "utils/lsyscache.h"
 
 #include "returning.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(returning_check_owner);
 PG_FUNCTION_INFO_V1(returning_classify);
-PG_FUNCTION_INFO_V1(returning_invalidate);
+PG_FUNCTION_INFO_V1(returning_check_workspace);
 PG_FUNCTION_INFO_V1(returning_won_condition);
 
 /*
- * _check_owner(regclass): the attach functions run as the extension's owner
- * (they write its configuration), so they check here that the role that
- * called them owns the table.
+ * _check_owner(regclass): the current role owns the table.  The attach
+ * functions run with the caller's rights and check this first.
  */
 Datum
 returning_check_owner(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
-	char	   *name = get_rel_name(relid);
+	check_table_owner(PG_GETARG_OID(0), "attach, detach or reclassify it");
+	PG_RETURN_VOID();
+}
 
-	if (name == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	if (!pg_class_ownercheck(relid, GetOuterUserId()))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of table %s", name),
-				 errdetail("Attaching and detaching change the table's columns, indexes and triggers.")));
+/*
+ * _check_workspace(text): the current role may attach into the workspace
+ * (and claims it when it has no owner yet).
+ */
+Datum
+returning_check_workspace(PG_FUNCTION_ARGS)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	check_workspace_member(text_to_cstring(PG_GETARG_TEXT_PP(0)), true);
+	SPI_finish();
 	PG_RETURN_VOID();
 }
 
@@ -54,6 +57,7 @@ returning_check_owner(PG_FUNCTION_ARGS)
  * _classify(regclass): recompute the state of every row of an attached
  * table, set-based; returns the number of rows whose state changed.  Leads
  * are followed by their orders, whose repeated inquiries depend on them.
+ * The statements run as each table's owner (execute_recompute).
  */
 Datum
 returning_classify(PG_FUNCTION_ARGS)
@@ -62,6 +66,7 @@ returning_classify(PG_FUNCTION_ARGS)
 	AttachedTable *at;
 	uint64		changed = 0;
 
+	check_table_owner(relid, "attach or reclassify it");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	at = get_attached_table(relid, ATTACH_ANY);
@@ -75,17 +80,6 @@ returning_classify(PG_FUNCTION_ARGS)
 		changed = orders_recompute_all(at);
 	SPI_finish();
 	PG_RETURN_INT64((int64) changed);
-}
-
-/*
- * _invalidate(regclass): make every backend reload its description of the
- * table at its next use (after attach, detach and configuration changes).
- */
-Datum
-returning_invalidate(PG_FUNCTION_ARGS)
-{
-	CacheInvalidateRelcacheByRelid(PG_GETARG_OID(0));
-	PG_RETURN_VOID();
 }
 
 /*
@@ -140,6 +134,7 @@ returning_load_states(PG_FUNCTION_ARGS)
 	Portal		portal;
 	int64		capacity[2] = {1024, 1024};
 	int64		total = 0;
+	UserSwitch	us;
 
 	if (states_context != NULL && states_lxid == MyProc->lxid)
 		MemoryContextDelete(states_context);
@@ -153,9 +148,11 @@ returning_load_states(PG_FUNCTION_ARGS)
 		state_counts[k] = 0;
 	}
 
+	check_table_owner(relid, "attach it");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	at = get_attached_table(relid, ATTACH_ORDERS);
+	switch_to_table_owner(relid, true, &us);
 	portal = SPI_cursor_open_with_args(NULL, orders_states_sql(at), 0, NULL, NULL, NULL,
 									   true, CURSOR_OPT_NO_SCROLL);
 	for (;;)
@@ -169,7 +166,7 @@ returning_load_states(PG_FUNCTION_ARGS)
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			Row			r = row_of_tuple(row, desc);
 			bool		isnull;
-			int64		id = column_int64(&(MappedColumn) {.attnum = 1, .typid = at->id.typid},
+			int64		id = column_int64(&(MappedColumn) {.attnum = 1, .typid = at->id.typid, .typlen = at->id.typlen},
 										  &r, &isnull);
 			Datum		state = SPI_getbinval(row, desc, desc->natts, &isnull);
 			int			k;
@@ -196,6 +193,7 @@ returning_load_states(PG_FUNCTION_ARGS)
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+	switch_back(&us);
 	SPI_finish();
 
 	for (int k = 0; k < 2; k++)

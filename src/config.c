@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -26,9 +27,11 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "returning.h"
+#include "security.h"
 
 void		config_init(void);
 
@@ -98,6 +101,16 @@ invalidate_callback(Datum arg, Oid relid)
 	}
 }
 
+/*
+ * A schema renamed sends no relcache invalidation for its tables, but the
+ * descriptions hold their qualified names: forget them all.
+ */
+static void
+namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	invalidate_callback(arg, InvalidOid);
+}
+
 static void
 config_xact_callback(XactEvent event, void *arg)
 {
@@ -128,6 +141,7 @@ config_init(void)
 	attached_cache = hash_create("returning attached tables", 16, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	CacheRegisterRelcacheCallback(invalidate_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, namespace_callback, (Datum) 0);
 	RegisterXactCallback(config_xact_callback, NULL);
 }
 
@@ -145,6 +159,35 @@ keep_plan(const char *sql, int nargs, Oid *argtypes)
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	return plan;
+}
+
+/*
+ * A mapped column whose type was changed after attaching (ALTER COLUMN ...
+ * TYPE) to one the rules cannot read is an error at the next write, not a
+ * value read with the wrong type.  The same types as attach accepts.
+ */
+static void
+check_mapped_type(const MappedColumn *col, Oid relid, const char *field,
+				  const char *name)
+{
+	Oid			base = getBaseType(col->typid);
+	bool		ok = true;
+
+	if (strcmp(field, "id_column") == 0 || strcmp(field, "contact_column") == 0 ||
+		strcmp(field, "company_column") == 0 || strcmp(field, "lead_column") == 0)
+		ok = base == INT2OID || base == INT4OID || base == INT8OID;
+	else if (strcmp(field, "email_columns") == 0 || strcmp(field, "phone_columns") == 0)
+		ok = base == TEXTOID || base == VARCHAROID ||
+			base == TEXTARRAYOID || base == VARCHARARRAYOID;
+	else if (strcmp(field, "state_column") == 0)
+		ok = base == TEXTOID;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of attached table \"%s\" has type %s, which cannot be its %s",
+						name, get_rel_name(relid), format_type_be(col->typid), field),
+				 errdetail("The column's type was changed after the table was attached."),
+				 errhint("Detach the table with returning_crm.detach() and attach it again.")));
 }
 
 static void
@@ -175,6 +218,7 @@ resolve_column(MappedColumn *col, Oid relid, HeapTuple cfg, TupleDesc desc,
 						  &col->collation);
 	get_typlenbyval(col->typid, &col->typlen, &col->typbyval);
 	col->name = pstrdup(quote_identifier(name));
+	check_mapped_type(col, relid, field, name);
 }
 
 /* Resolve a name[] of mapped columns */
@@ -210,6 +254,7 @@ resolve_columns(MappedColumn **cols, Oid relid, HeapTuple cfg, TupleDesc desc,
 		get_atttypetypmodcoll(relid, col->attnum, &col->typid, &typmod, &col->collation);
 		get_typlenbyval(col->typid, &col->typlen, &col->typbyval);
 		col->name = pstrdup(quote_identifier(name));
+		check_mapped_type(col, relid, field, name);
 	}
 	return n;
 }
@@ -428,6 +473,7 @@ get_attached_table(Oid relid, AttachKind expected)
 	CacheEntry *entry;
 	bool		found;
 	AttachedTable *at;
+	UserSwitch	us;
 
 	entry = hash_search(attached_cache, &relid, HASH_ENTER, &found);
 	if (!found)
@@ -446,7 +492,10 @@ get_attached_table(Oid relid, AttachKind expected)
 		}
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
+		/* the configuration is the extension's: no grant on it is needed */
+		switch_to_config_owner(&us);
 		at = load_attached_table(relid);
+		switch_back(&us);
 		SPI_finish();
 		if (at == NULL)
 		{
@@ -502,6 +551,8 @@ find_attached_table(const char *workspace, AttachKind kind)
 		Datum		args[2];
 		WorkspaceEntry *w;
 		MemoryContext old;
+		UserSwitch	us;
+		int			rc;
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
@@ -511,7 +562,10 @@ find_attached_table(const char *workspace, AttachKind kind)
 								  " AND a.kind OPERATOR(pg_catalog.=) $2", 2, argtypes);
 		args[0] = CStringGetTextDatum(workspace);
 		args[1] = CStringGetTextDatum(kind_names[kind]);
-		if (SPI_execute_plan(find_plan, args, NULL, true, 1) != SPI_OK_SELECT)
+		switch_to_config_owner(&us);
+		rc = SPI_execute_plan(find_plan, args, NULL, true, 1);
+		switch_back(&us);
+		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "could not read returning_crm.attachment");
 		if (SPI_processed > 0)
 		{
@@ -534,6 +588,39 @@ find_attached_table(const char *workspace, AttachKind kind)
 	if (!OidIsValid(relid))
 		return NULL;
 	return get_attached_table(relid, kind);
+}
+
+/*
+ * Make every backend reload its descriptions of a workspace's tables (after
+ * attach and detach).  Connected to SPI.
+ */
+void
+invalidate_workspace(const char *workspace)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(workspace)};
+	UserSwitch	us;
+	int			rc;
+
+	switch_to_config_owner(&us);
+	rc = SPI_execute_with_args("SELECT a.relid::pg_catalog.oid FROM returning_crm.attachment a"
+							   " WHERE a.workspace OPERATOR(pg_catalog.=) $1",
+							   1, argtypes, args, NULL, true, 0);
+	switch_back(&us);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read returning_crm.attachment");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			CacheInvalidateRelcacheByRelid(relid);
+	}
+	/* and the workspaces of identity.c, which every invalidation resets */
+	CacheInvalidateRelcacheByRelid(get_relname_relid("attachment",
+													 get_namespace_oid("returning_crm", false)));
 }
 
 bool
@@ -582,11 +669,12 @@ column_int64(const MappedColumn *col, const Row *row, bool *isnull)
 	value = row_attr(row, col->attnum, isnull);
 	if (*isnull)
 		return 0;
-	switch (col->typid)
+	/* an integer type or a domain over one: its length tells which */
+	switch (col->typlen)
 	{
-		case INT2OID:
+		case 2:
 			return DatumGetInt16(value);
-		case INT4OID:
+		case 4:
 			return DatumGetInt32(value);
 		default:
 			return DatumGetInt64(value);

@@ -19,11 +19,12 @@
  * invalidation (attach, detach, configure, DDL) marks the cache stale; it is
  * rebuilt at the next look-up.
  *
- * The look-ups run as the owner of the table they read, like PostgreSQL's
- * own foreign key checks: a lead trigger fired by an application role that
- * may not read the contacts table or the exception list still finds what
- * it needs.  The SQL wrappers find_matches() and is_excluded() are
- * therefore not executable by PUBLIC.
+ * The look-ups of attached tables run with the current user's rights and
+ * row-level security: a caller of find_matches() or route_inquiry() learns
+ * nothing of rows it may not read (without SELECT on a table it gets an
+ * error), and a lead trigger runs as its table's owner (security.c).  The
+ * exception list and the configuration are the extension's own: they are
+ * read as their owner, for callers that were granted the functions.
  *
  *-------------------------------------------------------------------------
  */
@@ -40,6 +41,7 @@
 #include "utils/memutils.h"
 
 #include "identity.h"
+#include "security.h"
 #include "normalize.h"
 #include "returning.h"
 
@@ -59,7 +61,6 @@ static const char *const source_kinds[N_SOURCES] = {"contacts", "companies", "le
 typedef struct Source
 {
 	Oid			relid;			/* InvalidOid when the workspace has none */
-	Oid			owner;
 	SPIPlanPtr	plan;			/* NULL until first use, or without columns */
 	bool		planned;
 } Source;
@@ -68,7 +69,6 @@ typedef struct Source
 typedef struct RankTable
 {
 	Oid			relid;
-	Oid			owner;
 	SPIPlanPtr	plan[2];		/* company client, contact client */
 } RankTable;
 
@@ -86,7 +86,6 @@ typedef struct Workspace
 static List *workspaces = NIL;	/* of Workspace *, in TopMemoryContext */
 static bool callback_registered = false;
 static SPIPlanPtr exception_plan = NULL;
-static Oid	exception_owner = InvalidOid;
 
 static void
 identity_invalidate(Datum arg, Oid relid)
@@ -95,7 +94,6 @@ identity_invalidate(Datum arg, Oid relid)
 
 	foreach(lc, workspaces)
 		((Workspace *) lfirst(lc))->valid = false;
-	exception_owner = InvalidOid;
 }
 
 static void
@@ -106,14 +104,6 @@ free_plan(SPIPlanPtr *plan)
 	*plan = NULL;
 }
 
-/* Run the following statements as "owner"; undone by the caller */
-static void
-switch_to_owner(Oid owner, Oid *save_user, int *save_sec)
-{
-	GetUserIdAndSecContext(save_user, save_sec);
-	SetUserIdAndSecContext(owner, *save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_NOFORCE_RLS);
-}
 
 static const char *const settings_query =
 "SELECT s.repeat_sales, s.leads_enabled, s.use_finished_lead, s.default_region"
@@ -121,7 +111,7 @@ static const char *const settings_query =
 " WHERE s.workspace OPERATOR(pg_catalog.=) $1";
 
 static const char *const tables_query =
-"SELECT a.relid::pg_catalog.oid, a.kind, c.relowner"
+"SELECT a.relid::pg_catalog.oid, a.kind"
 "  FROM returning_crm.attachment a"
 "  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.relid::pg_catalog.oid"
 " WHERE a.workspace OPERATOR(pg_catalog.=) $1";
@@ -139,6 +129,8 @@ workspace_load(Workspace *w)
 	Datum		args[1];
 	bool		leads_set = false;
 	bool		isnull;
+	UserSwitch	us;
+	int			rc;
 
 	if (settings_plan == NULL)
 		settings_plan = keep_plan(settings_query, 1, argtypes);
@@ -166,7 +158,10 @@ workspace_load(Workspace *w)
 	w->settings.default_region = NULL;
 
 	args[0] = CStringGetTextDatum(w->name);
-	if (SPI_execute_plan(settings_plan, args, NULL, true, 1) != SPI_OK_SELECT)
+	switch_to_config_owner(&us);
+	rc = SPI_execute_plan(settings_plan, args, NULL, true, 1);
+	switch_back(&us);
+	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read returning_crm.workspace_settings");
 	if (SPI_processed > 0)
 	{
@@ -187,7 +182,10 @@ workspace_load(Workspace *w)
 			w->settings.default_region = MemoryContextStrdup(w->cxt, TextDatumGetCString(v));
 	}
 
-	if (SPI_execute_plan(tables_plan, args, NULL, true, 0) != SPI_OK_SELECT)
+	switch_to_config_owner(&us);
+	rc = SPI_execute_plan(tables_plan, args, NULL, true, 0);
+	switch_back(&us);
+	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read returning_crm.attachment");
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -195,23 +193,19 @@ workspace_load(Workspace *w)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		Oid			relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
 		char	   *kind = SPI_getvalue(tup, desc, 2);
-		Oid			owner = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
 
 		for (int i = 0; i < N_SOURCES; i++)
 			if (strcmp(kind, source_kinds[i]) == 0)
 			{
 				w->sources[i].relid = relid;
-				w->sources[i].owner = owner;
 			}
 		if (strcmp(kind, "orders") == 0)
 		{
 			w->orders.relid = relid;
-			w->orders.owner = owner;
 		}
 		else if (strcmp(kind, "leads") == 0)
 		{
 			w->leads.relid = relid;
-			w->leads.owner = owner;
 		}
 	}
 	if (!leads_set)
@@ -406,8 +400,6 @@ identity_find(const char *workspace, const char *tenant,
 	for (int i = 0; i < N_SOURCES; i++)
 	{
 		Source	   *src = &w->sources[i];
-		Oid			save_user;
-		int			save_sec;
 		int			rc;
 
 		if (!OidIsValid(src->relid))
@@ -420,9 +412,12 @@ identity_find(const char *workspace, const char *tenant,
 		if (src->plan == NULL)
 			continue;
 
-		switch_to_owner(src->owner, &save_user, &save_sec);
+		/*
+		 * With the current user's rights: a caller of find_matches() or
+		 * route_inquiry() sees only the rows it may read, and a trigger
+		 * runs as its table's owner (security.c).
+		 */
 		rc = SPI_execute_plan(src->plan, args, nulls, true, 0);
-		SetUserIdAndSecContext(save_user, save_sec);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "could not look up matches in %s", source_kinds[i]);
 
@@ -462,8 +457,7 @@ identity_is_excluded(const char *workspace, const char *tenant,
 	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
-	Oid			save_user;
-	int			save_sec;
+	UserSwitch	us;
 	int			rc;
 	bool		found;
 
@@ -482,15 +476,6 @@ identity_is_excluded(const char *workspace, const char *tenant,
 	}
 	if (exception_plan == NULL)
 		exception_plan = keep_plan(exception_query, 4, argtypes);
-	if (!OidIsValid(exception_owner))
-	{
-		if (SPI_execute("SELECT c.relowner FROM pg_catalog.pg_class c"
-						" WHERE c.oid OPERATOR(pg_catalog.=) 'returning_crm.exception'::pg_catalog.regclass",
-						true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "could not find returning_crm.exception");
-		exception_owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-														 SPI_tuptable->tupdesc, 1, &found));
-	}
 
 	args[0] = CStringGetTextDatum(workspace);
 	args[1] = empty(email_norm) ? (Datum) 0 : CStringGetTextDatum(email_norm);
@@ -500,9 +485,10 @@ identity_is_excluded(const char *workspace, const char *tenant,
 	args[3] = tenant == NULL ? (Datum) 0 : CStringGetTextDatum(tenant);
 	nulls[3] = tenant == NULL ? 'n' : ' ';
 
-	switch_to_owner(exception_owner, &save_user, &save_sec);
+	/* the list is the extension's: its functions read it for the caller */
+	switch_to_config_owner(&us);
 	rc = SPI_execute_plan(exception_plan, args, nulls, true, 1);
-	SetUserIdAndSecContext(save_user, save_sec);
+	switch_back(&us);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read returning_crm.exception");
 	found = SPI_processed > 0;
@@ -592,8 +578,6 @@ run_rank(RankTable *rt, bool orders, IdentityMatch *m, const char *tenant)
 	int			k = (m->entity == IDENTITY_COMPANY) ? 0 : 1;
 	Datum		args[2];
 	char		nulls[2] = {' ', ' '};
-	Oid			save_user;
-	int			save_sec;
 	int			rc;
 
 	if (!OidIsValid(rt->relid))
@@ -605,9 +589,8 @@ run_rank(RankTable *rt, bool orders, IdentityMatch *m, const char *tenant)
 	args[0] = Int64GetDatum(m->id);
 	args[1] = tenant == NULL ? (Datum) 0 : CStringGetTextDatum(tenant);
 	nulls[1] = tenant == NULL ? 'n' : ' ';
-	switch_to_owner(rt->owner, &save_user, &save_sec);
+	/* with the caller's rights, as the matching (identity_find) */
 	rc = SPI_execute_plan(rt->plan[k], args, nulls, true, 1);
-	SetUserIdAndSecContext(save_user, save_sec);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not rank the clients");
 	return true;

@@ -26,6 +26,7 @@
 #include "utils/rel.h"
 
 #include "returning.h"
+#include "security.h"
 #include "statements.h"
 
 PG_FUNCTION_INFO_V1(lead_row_trigger);
@@ -82,8 +83,8 @@ lead_changed(AttachedTable *at, StatementFrame *frame, HeapTuple tuple,
 /*
  * BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW on an attached leads table.
  */
-Datum
-lead_row_trigger(PG_FUNCTION_ARGS)
+static Datum
+lead_row(FunctionCallInfo fcinfo)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Relation	rel;
@@ -151,6 +152,26 @@ lead_row_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(result);
 }
 
+/*
+ * The rules read a client's whole history, which the writer may not see:
+ * the trigger runs as the owner of its table, as the foreign-key triggers
+ * do (security.c), and needs no grant of the writer's.
+ */
+Datum
+lead_row_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	UserSwitch	us;
+	Datum		result;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		check_trigger_call(fcinfo, "lead_row_trigger", true, true);
+	switch_to_owner(trigdata->tg_relation->rd_rel->relowner, false, &us);
+	result = lead_row(fcinfo);
+	switch_back(&us);
+	return result;
+}
+
 /* Recompute the orders of the leads a statement changed */
 static void
 recompute_changed_leads(AttachedTable *at, StatementFrame *frame)
@@ -216,8 +237,8 @@ lead_statement_trigger(PG_FUNCTION_ARGS)
  * AFTER TRUNCATE on an attached leads table: no lead is left, so no order is
  * a repeated inquiry any more.
  */
-Datum
-lead_truncate_trigger(PG_FUNCTION_ARGS)
+static Datum
+lead_truncate(FunctionCallInfo fcinfo)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	AttachedTable *at;
@@ -234,6 +255,26 @@ lead_truncate_trigger(PG_FUNCTION_ARGS)
 		orders_recompute_all(get_attached_table(at->orders_relid, ATTACH_ORDERS));
 	SPI_finish();
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * The rules read a client's whole history, which the writer may not see:
+ * the trigger runs as the owner of its table, as the foreign-key triggers
+ * do (security.c), and needs no grant of the writer's.
+ */
+Datum
+lead_truncate_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	UserSwitch	us;
+	Datum		result;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		check_trigger_call(fcinfo, "lead_truncate_trigger", true, true);
+	switch_to_owner(trigdata->tg_relation->rd_rel->relowner, false, &us);
+	result = lead_truncate(fcinfo);
+	switch_back(&us);
+	return result;
 }
 
 /*

@@ -17,6 +17,7 @@
 #include "utils/memutils.h"
 
 #include "returning.h"
+#include "security.h"
 
 PG_MODULE_MAGIC;
 
@@ -188,15 +189,19 @@ execute_recompute(Oid relid, SPIPlanPtr plan, const char *sql, Datum *args,
 				  const char *nulls)
 {
 	Oid			saved;
+	UserSwitch	us;
 	volatile int rc = 0;
 
 	returning_begin_recompute(relid, &saved);
 	PG_TRY();
 	{
+		/* as the table's owner, whose code the UPDATE may run (security.c) */
+		switch_to_table_owner(relid, true, &us);
 		if (plan != NULL)
 			rc = SPI_execute_plan(plan, args, nulls, false, 0);
 		else
 			rc = SPI_execute(sql, false, 0);
+		switch_back(&us);
 	}
 	PG_FINALLY();
 	{

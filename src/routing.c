@@ -81,6 +81,7 @@
 #include "identity.h"
 #include "normalize.h"
 #include "returning.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(route_inquiry);
 
@@ -717,36 +718,18 @@ add_inquiry_values(InsertValue *values, int *n, AttachedTable *target,
 }
 
 /*
- * Run a statement on the extension's own tables as the owner of
- * returning_crm.inquiry: callers have no privileges on them.
+ * Run a statement on the extension's own tables as their owner: callers
+ * have no privileges on them (security.c).
  */
 static void
 execute_as_owner(SPIPlanPtr plan, Datum *args, const char *nulls, int expected)
 {
-	Oid			nsp = get_namespace_oid("returning_crm", false);
-	Oid			relid = get_relname_relid("inquiry", nsp);
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-	Oid			saved_user;
-	int			saved_sec;
-	volatile int rc = 0;
+	UserSwitch	us;
+	int			rc;
 
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-
-	GetUserIdAndSecContext(&saved_user, &saved_sec);
-	SetUserIdAndSecContext(owner, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
-	PG_TRY();
-	{
-		rc = SPI_execute_plan(plan, args, nulls, false, 0);
-	}
-	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(saved_user, saved_sec);
-	}
-	PG_END_TRY();
+	switch_to_config_owner(&us);
+	rc = SPI_execute_plan(plan, args, nulls, false, 0);
+	switch_back(&us);
 	if (rc != expected)
 		elog(ERROR, "could not write the inquiry log: %s", SPI_result_code_string(rc));
 }

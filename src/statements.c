@@ -29,6 +29,8 @@
 #include "utils/memutils.h"
 
 #include "statements.h"
+#include "security.h"
+#include "triggers.h"
 
 #define CLIENT_CACHE_SIZE	100000
 
@@ -249,27 +251,38 @@ statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 				  void (*on_end) (Relation rel, StatementFrame *frame))
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
 	Oid			relid;
 	StatementFrame *frame;
+	UserSwitch	us;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		check_trigger_call(fcinfo, funcname, false, false);
-	relid = RelationGetRelid(trigdata->tg_relation);
+	rel = trigdata->tg_relation;
+	relid = RelationGetRelid(rel);
 	if (returning_in_recompute(relid))
 		return PointerGetDatum(NULL);
 
 	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
 	{
-		statement_begin(trigdata->tg_relation);
+		/* a statement that the other triggers would get wrong is refused */
+		check_trigger_set(rel, trigdata->tg_event);
+		statement_begin(rel);
 		return PointerGetDatum(NULL);
 	}
 
 	frame = statement_current(relid);
 	if (frame == NULL)
+	{
+		/* the BEFORE trigger did not run: is it disabled? */
+		check_trigger_set(rel, trigdata->tg_event);
 		return PointerGetDatum(NULL);
+	}
+	/* as the owner of the table, like the row trigger (security.c) */
+	switch_to_owner(rel->rd_rel->relowner, false, &us);
 	PG_TRY();
 	{
-		on_end(trigdata->tg_relation, frame);
+		on_end(rel, frame);
 	}
 	PG_CATCH();
 	{
@@ -278,6 +291,7 @@ statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 	}
 	PG_END_TRY();
 	statement_end(frame, true);
+	switch_back(&us);
 	return PointerGetDatum(NULL);
 }
 
