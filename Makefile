@@ -17,6 +17,7 @@ OBJS = \
 	src/routing.o \
 	src/security.o \
 	src/triggers.o \
+	src/indexes.o \
 	src/email.o \
 	src/normalize.o \
 	src/phone_shim.o

@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/stratnum.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -706,7 +707,28 @@ append_tenant_param(StringInfo buf, AttachedTable *at, const char *alias, int pa
 {
 	if (at->tenant.attnum == InvalidAttrNumber)
 		return;
-	appendStringInfo(buf, " AND %s.%s OPERATOR(pg_catalog.=) $%d::%s",
-					 alias, at->tenant.name, param,
-					 format_type_be_qualified(at->tenant.typid));
+	appendStringInfo(buf, " AND %s.%s", alias, at->tenant.name);
+	append_operator(buf, at->tenant.typid, BTEqualStrategyNumber);
+	appendStringInfo(buf, "$%d::%s", param,
+					 format_type_be_qualified(getBaseType(at->tenant.typid)));
+}
+
+/*
+ * Append "AND alias.tenant = ANY ($n::type[])": the tenants of several
+ * clients, passed as a text array.
+ */
+void
+append_tenant_any(StringInfo buf, AttachedTable *at, const char *alias, int param)
+{
+	Oid			base = getBaseType(at->tenant.typid);
+	Oid			array = get_array_type(base);
+
+	if (!OidIsValid(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("type %s of the tenant column has no array type",
+						format_type_be(at->tenant.typid))));
+	appendStringInfo(buf, " AND %s.%s", alias, at->tenant.name);
+	append_operator(buf, at->tenant.typid, BTEqualStrategyNumber);
+	appendStringInfo(buf, "ANY ($%d::%s)", param, format_type_be_qualified(array));
 }

@@ -32,6 +32,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -46,15 +47,6 @@
 
 PG_FUNCTION_INFO_V1(order_row_trigger);
 PG_FUNCTION_INFO_V1(order_statement_trigger);
-
-/* "alias.ordered_by, alias.id" or "alias.id": the position in SQL */
-static void
-append_position(StringInfo buf, AttachedTable *at, const char *alias, bool desc)
-{
-	if (at->ordered_by.attnum != InvalidAttrNumber)
-		appendStringInfo(buf, "%s.%s%s, ", alias, at->ordered_by.name, desc ? " DESC" : "");
-	appendStringInfo(buf, "%s.%s%s", alias, at->id.name, desc ? " DESC" : "");
-}
 
 /* Column of the client of a kind */
 static const char *
@@ -92,8 +84,13 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 					 "(SELECT true FROM %s l WHERE l.%s OPERATOR(pg_catalog.=) %s.%s",
 					 at->leads_name, at->leads_id.name, alias, at->lead.name);
 	if (at->leads_tenant.attnum != InvalidAttrNumber && at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) %s.%s",
-						 at->leads_tenant.name, alias, at->tenant.name);
+	{
+		/* the order's tenant read as the leads' tenant type */
+		appendStringInfo(buf, " AND l.%s", at->leads_tenant.name);
+		append_operator(buf, at->leads_tenant.typid, BTEqualStrategyNumber);
+		appendStringInfo(buf, "(%s.%s)::%s", alias, at->tenant.name,
+						 format_type_be_qualified(getBaseType(at->leads_tenant.typid)));
+	}
 	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) 'repeat' LIMIT 1) IS NOT NULL)",
 					 at->leads_state.name);
 }
@@ -110,17 +107,21 @@ append_after(StringInfo buf, AttachedTable *at, const char *alias,
 
 	if (at->ordered_by.attnum != InvalidAttrNumber)
 	{
-		const char *col = at->ordered_by.name;
+		Oid			type = at->ordered_by.typid;
+		char	   *col = psprintf("%s.%s", alias, at->ordered_by.name);
 
-		appendStringInfo(buf,
-						 "CASE WHEN %s IS NULL"
-						 " THEN %s.%s IS NULL AND %s.%s OPERATOR(pg_catalog.>) %s"
-						 " ELSE %s.%s IS NULL OR %s.%s > %s"
-						 " OR (%s.%s = %s AND %s.%s OPERATOR(pg_catalog.>) %s) END",
-						 ob,
-						 alias, col, alias, idcol, id,
-						 alias, col, alias, col, ob,
-						 alias, col, ob, alias, idcol, id);
+		appendStringInfo(buf, "CASE WHEN %s IS NULL THEN %s IS NULL AND %s.%s OPERATOR(pg_catalog.>) %s"
+						 " ELSE %s IS NULL OR ",
+						 ob, col, alias, idcol, id, col);
+		append_base_cast(buf, col, type);
+		append_operator(buf, type, BTGreaterStrategyNumber);
+		append_base_cast(buf, ob, type);
+		appendStringInfoString(buf, " OR (");
+		append_base_cast(buf, col, type);
+		append_operator(buf, type, BTEqualStrategyNumber);
+		append_base_cast(buf, ob, type);
+		appendStringInfo(buf, " AND %s.%s OPERATOR(pg_catalog.>) %s) END",
+						 alias, idcol, id);
 	}
 	else
 		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.>) %s", alias, idcol, id);
@@ -147,9 +148,7 @@ append_clients_filter(StringInfo sql, AttachedTable *at, const char *alias,
 	appendStringInfo(sql, " AND %s.%s OPERATOR(pg_catalog.=) ANY ($1)",
 					 alias, client_column(at, kind));
 	if (at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(sql, " AND %s.%s OPERATOR(pg_catalog.=) ANY ($2::%s[])",
-						 alias, at->tenant.name,
-						 format_type_be_qualified(at->tenant.typid));
+		append_tenant_any(sql, at, alias, 2);
 }
 
 /*
@@ -191,7 +190,8 @@ probe_first_won(AttachedTable *at, StatementFrame *frame, const ClientKey *clien
 		appendStringInfoString(&sql, " AND ");
 		append_won_condition(&sql, at, "o");
 		/* as the partial index on won orders: a won order not repeat is first */
-		appendStringInfo(&sql, " AND o.%s IS DISTINCT FROM 'repeat'", at->state.name);
+		appendStringInfoString(&sql, " AND ");
+		append_not_repeat(&sql, psprintf("o.%s", at->state.name));
 		if (exclude_self)
 			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.<>) $3", at->id.name);
 		appendStringInfoString(&sql, " ORDER BY ");
@@ -311,9 +311,12 @@ lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client
 						 " WHERE l.%s OPERATOR(pg_catalog.=) $1",
 						 at->leads_state.name, at->leads_name, at->leads_id.name);
 		if (at->leads_tenant.attnum != InvalidAttrNumber)
-			appendStringInfo(&sql, " AND l.%s OPERATOR(pg_catalog.=) $2::%s",
-							 at->leads_tenant.name,
-							 format_type_be_qualified(at->leads_tenant.typid));
+		{
+			appendStringInfo(&sql, " AND l.%s", at->leads_tenant.name);
+			append_operator(&sql, at->leads_tenant.typid, BTEqualStrategyNumber);
+			appendStringInfo(&sql, "$2::%s",
+							 format_type_be_qualified(getBaseType(at->leads_tenant.typid)));
+		}
 		at->lead_state_plan = keep_plan(sql.data, 2, argtypes);
 		pfree(sql.data);
 	}
@@ -692,13 +695,18 @@ recompute_sql(AttachedTable *at, ClientKind kind)
 	append_states_select(&sql, at, kind);
 	appendStringInfo(&sql, ") AS s WHERE t.%s OPERATOR(pg_catalog.=) s.id", at->id.name);
 	if (at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) s.tenant", at->tenant.name);
+	{
+		appendStringInfo(&sql, " AND t.%s", at->tenant.name);
+		append_operator(&sql, at->tenant.typid, BTEqualStrategyNumber);
+		appendStringInfoString(&sql, "s.tenant");
+	}
 	if (kind != CLIENT_NONE)
 	{
 		appendStringInfoString(&sql, " AND ");
 		append_clients_filter(&sql, at, "t", kind);
 	}
-	appendStringInfo(&sql, " AND t.%s IS DISTINCT FROM s.state", at->state.name);
+	appendStringInfo(&sql, " AND (t.%s IS NULL OR t.%s OPERATOR(pg_catalog.<>) s.state)",
+					 at->state.name, at->state.name);
 	return sql.data;
 }
 
@@ -810,10 +818,15 @@ promote_sql(AttachedTable *at, ClientKind kind)
 	appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) c.client",
 					 client_column(at, kind));
 	if (at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) c.tenant", at->tenant.name);
+	{
+		appendStringInfo(&sql, " AND t.%s", at->tenant.name);
+		append_operator(&sql, at->tenant.typid, BTEqualStrategyNumber);
+		appendStringInfoString(&sql, "c.tenant");
+	}
 	appendStringInfoString(&sql, " AND ");
 	append_after(&sql, at, "t", "c.ob", "c.id");
-	appendStringInfo(&sql, " AND t.%s IS DISTINCT FROM 'repeat'", state);
+	appendStringInfoString(&sql, " AND ");
+	append_not_repeat(&sql, psprintf("t.%s", state));
 	return sql.data;
 }
 
@@ -974,10 +987,10 @@ orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants)
 						 " WHERE o.%s OPERATOR(pg_catalog.=) ANY ($1)",
 						 at->lead.name);
 		if (at->tenant.attnum != InvalidAttrNumber)
-			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) ANY ($2::%s[])",
-							 at->tenant.name, format_type_be_qualified(at->tenant.typid));
-		appendStringInfo(&sql, " AND o.%s IS DISTINCT FROM 'repeat' AND (",
-						 at->state.name);
+			append_tenant_any(&sql, at, "o", 2);
+		appendStringInfoString(&sql, " AND ");
+		append_not_repeat(&sql, psprintf("o.%s", at->state.name));
+		appendStringInfoString(&sql, " AND (");
 		if (at->company.attnum != InvalidAttrNumber)
 		{
 			append_client_condition(&sql, at, "o", CLIENT_COMPANY);
@@ -987,9 +1000,10 @@ orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants)
 			append_client_condition(&sql, at, "o", CLIENT_CONTACT);
 		else
 			appendStringInfoString(&sql, "false");
-		appendStringInfo(&sql, ") AND o.%s IS DISTINCT FROM CASE WHEN ", at->state.name);
+		appendStringInfo(&sql, ") AND (o.%s IS NULL OR o.%s OPERATOR(pg_catalog.<>) CASE WHEN ",
+						 at->state.name, at->state.name);
 		append_lead_is_repeat(&sql, at, "o");
-		appendStringInfoString(&sql, " THEN 'repeated_inquiry' ELSE 'new' END");
+		appendStringInfoString(&sql, " THEN 'repeated_inquiry' ELSE 'new' END)");
 		at->lead_recompute_plan = keep_plan(sql.data, 2, argtypes);
 		pfree(sql.data);
 	}

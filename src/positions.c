@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include "access/stratnum.h"
 #include "catalog/pg_operator.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -142,16 +143,98 @@ void
 append_client_condition(StringInfo buf, AttachedTable *at, const char *alias,
 						ClientKind kind)
 {
+	const char *a = alias ? alias : "";
+	const char *dot = alias ? "." : "";
+
 	if (kind == CLIENT_COMPANY)
-		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.<>) 0", alias, at->company.name);
+		appendStringInfo(buf, "%s%s%s OPERATOR(pg_catalog.<>) 0", a, dot, at->company.name);
 	else if (at->company.attnum == InvalidAttrNumber)
-		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.<>) 0", alias, at->contact.name);
+		appendStringInfo(buf, "%s%s%s OPERATOR(pg_catalog.<>) 0", a, dot, at->contact.name);
 	else
 		appendStringInfo(buf,
-						 "(%s.%s IS NULL OR %s.%s OPERATOR(pg_catalog.=) 0)"
-						 " AND %s.%s OPERATOR(pg_catalog.<>) 0",
-						 alias, at->company.name, alias, at->company.name,
-						 alias, at->contact.name);
+						 "(%s%s%s IS NULL OR %s%s%s OPERATOR(pg_catalog.=) 0)"
+						 " AND %s%s%s OPERATOR(pg_catalog.<>) 0",
+						 a, dot, at->company.name, a, dot, at->company.name,
+						 a, dot, at->contact.name);
+}
+
+/*
+ * " OPERATOR(schema.op) ": the operator of a btree strategy (equal, less,
+ * greater) of the type's default ordering, qualified by its schema, so that
+ * no operator of the search_path, nor one written for a domain over the
+ * type, can take its place.  An operand of a domain type must be cast to
+ * the base type (append_base_cast) for the same reason.
+ */
+static void
+append_operator_name(StringInfo buf, Oid opr)
+{
+	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opr));
+	Form_pg_operator op;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", opr);
+	op = (Form_pg_operator) GETSTRUCT(tup);
+	appendStringInfo(buf, " OPERATOR(%s.%s) ",
+					 quote_identifier(get_namespace_name(op->oprnamespace)),
+					 NameStr(op->oprname));
+	ReleaseSysCache(tup);
+}
+
+void
+append_operator(StringInfo buf, Oid typid, int strategy)
+{
+	TypeCacheEntry *typentry = lookup_type_cache(getBaseType(typid),
+												 TYPECACHE_BTREE_OPFAMILY);
+	Oid			opr = InvalidOid;
+
+	if (OidIsValid(typentry->btree_opf))
+		opr = get_opfamily_member(typentry->btree_opf, typentry->btree_opintype,
+								  typentry->btree_opintype, strategy);
+	if (!OidIsValid(opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("type %s has no default btree ordering", format_type_be(typid))));
+	append_operator_name(buf, opr);
+}
+
+/* "(expr)::base" when the type is a domain, else "expr" */
+void
+append_base_cast(StringInfo buf, const char *expr, Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	if (base == typid)
+		appendStringInfoString(buf, expr);
+	else
+		appendStringInfo(buf, "(%s)::%s", expr, format_type_be_qualified(base));
+}
+
+/*
+ * "alias.ordered_by, alias.id" or "alias.id": the position in SQL, as the
+ * keys of an ORDER BY (desc) or of an index (alias NULL).
+ */
+void
+append_position(StringInfo buf, AttachedTable *at, const char *alias, bool desc)
+{
+	const char *a = alias ? alias : "";
+	const char *dot = alias ? "." : "";
+
+	if (at->ordered_by.attnum != InvalidAttrNumber)
+		appendStringInfo(buf, "%s%s%s%s, ", a, dot, at->ordered_by.name, desc ? " DESC" : "");
+	appendStringInfo(buf, "%s%s%s%s", a, dot, at->id.name, desc ? " DESC" : "");
+}
+
+/*
+ * SQL for "the state (a text expression) is not repeat", NULL included:
+ * IS DISTINCT FROM would look its operator up on the search_path.  A won
+ * order that is not repeat is its client's first won order, so the partial
+ * indexes on won orders have this in their predicate.
+ */
+void
+append_not_repeat(StringInfo buf, const char *state)
+{
+	appendStringInfo(buf, "(%s IS NULL OR %s OPERATOR(pg_catalog.<>) 'repeat'::pg_catalog.text)",
+					 state, state);
 }
 
 /*

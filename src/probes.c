@@ -18,7 +18,7 @@
  * one that is there counts when the visibility map says its page is
  * visible to all, so that the lead's row is read only on a recently
  * changed page.  The indexes are found once per attached table; when one
- * is missing (renamed, dropped), the callers fall back to the leads
+ * is missing (dropped, or left from another mapping), the callers fall back to the leads
  * table's unique index on its id, or to SPI.
  *
  * Like an SPI query in a trigger, a look-up sees the rows the statement
@@ -46,6 +46,7 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
+#include "indexes.h"
 #include "returning.h"
 #include "statements.h"
 
@@ -60,41 +61,22 @@ index_column_eq(Relation index, int column)
 	return OidIsValid(op) ? get_opcode(op) : InvalidOid;
 }
 
-/* A key of an integer column, as the column's own type */
+/*
+ * A key of an integer column (or of a domain over an integer type), as the
+ * column's own type, which its length tells
+ */
 static Datum
-integer_datum(Oid typid, int64 value)
+integer_datum(int16 typlen, int64 value)
 {
-	switch (typid)
+	switch (typlen)
 	{
-		case INT2OID:
+		case 2:
 			return Int16GetDatum((int16) value);
-		case INT4OID:
+		case 4:
 			return Int32GetDatum((int32) value);
 		default:
 			return Int64GetDatum(value);
 	}
-}
-
-/*
- * The name attach gives an index of a table: left(table, 36) || '_' ||
- * prefix || 'returning_' || what, cut to 63 characters, and then, as every
- * identifier, to NAMEDATALEN - 1 bytes.
- */
-static Oid
-attach_index(Oid relid, const char *prefix, const char *what)
-{
-	char	   *relname = get_rel_name(relid);
-	char		name[NAMEDATALEN * 4];
-	int			len;
-
-	if (relname == NULL)
-		return InvalidOid;
-	len = pg_mbcharcliplen(relname, strlen(relname), 36);
-	snprintf(name, sizeof(name), "%.*s_%sreturning_%s", len, relname,
-			 prefix ? prefix : "", what);
-	name[pg_mbcharcliplen(name, strlen(name), NAMEDATALEN - 1)] = '\0';
-	name[pg_mbcliplen(name, strlen(name), NAMEDATALEN - 1)] = '\0';
-	return get_relname_relid(name, get_rel_namespace(relid));
 }
 
 /*
@@ -120,23 +102,21 @@ open_lookup_index(Oid indexoid, Oid relid)
 
 /*
  * Find the indexes of the look-ups: attach's partial indexes on won orders
- * and of repeat leads, by the names it gave them, an index on each client
+ * and of repeat leads, by their comments (indexes.c), an index on each client
  * column, and the leads table's unique index on its id.
  */
 static void
 resolve_indexes(AttachedTable *at)
 {
-	static const char *const kinds[2] = {"company", "contact"};
 	int			client_col = at->tenant.attnum != InvalidAttrNumber ? 1 : 0;
 
 	for (int k = 0; k < 2; k++)
 	{
-		char		what[NAMEDATALEN];
 		Relation	index;
 
 		at->won_index[k] = InvalidOid;
-		snprintf(what, sizeof(what), "won_%s", kinds[k]);
-		index = open_lookup_index(attach_index(at->relid, at->column_prefix, what),
+		index = open_lookup_index(find_rule_index(at, k == 0 ? INDEX_WON_COMPANY :
+												  INDEX_WON_CONTACT),
 								  at->relid);
 		if (index == NULL)
 			continue;
@@ -162,7 +142,7 @@ resolve_indexes(AttachedTable *at)
 		for (int k = 0; k < 2; k++)
 		{
 			const MappedColumn *col = k == 0 ? &at->company : &at->contact;
-			Oid			own = attach_index(at->relid, at->column_prefix, kinds[k]);
+			Oid			own = find_rule_index(at, k == 0 ? INDEX_COMPANY : INDEX_CONTACT);
 
 			at->client_index[k] = InvalidOid;
 			if (col->attnum == InvalidAttrNumber)
@@ -229,8 +209,8 @@ resolve_indexes(AttachedTable *at)
 
 		/* The ids of repeat leads; with tenants a lead's row tells its tenant */
 		index = at->leads_tenant.attnum != InvalidAttrNumber ? NULL :
-			open_lookup_index(attach_index(at->leads_relid, leads_at->column_prefix,
-										   "repeat"), at->leads_relid);
+			open_lookup_index(find_rule_index(leads_at, INDEX_REPEAT_LEADS),
+							  at->leads_relid);
 		if (index != NULL)
 		{
 			if (index->rd_index->indnkeyatts >= 1 &&
@@ -484,7 +464,7 @@ client_keys(AttachedTable *at, const ClientKey *client, RegProcedure tenant_eq,
 										 at->tenant_ioparam, -1));
 	}
 	ScanKeyInit(&keys[nkeys], nkeys + 1, BTEqualStrategyNumber, client_eq,
-				integer_datum(col->typid, client->id));
+				integer_datum(col->typlen, client->id));
 	return nkeys + 1;
 }
 
@@ -568,7 +548,7 @@ probe_lead_direct(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 	if (OidIsValid(at->leads_repeat_index))
 	{
 		ScanKeyInit(&key, 1, BTEqualStrategyNumber, at->leads_repeat_eq,
-					integer_datum(at->leads_id.typid, lead_id));
+					integer_datum(at->leads_id.typlen, lead_id));
 		ps = probe_begin(frame, PROBE_LEAD_REPEAT, at->leads_relid,
 						 at->leads_repeat_index, &key, 1);
 		*is_repeat = probe_any_visible(ps);
@@ -578,7 +558,7 @@ probe_lead_direct(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 	if (!OidIsValid(at->leads_index))
 		return false;
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, at->leads_id_eq,
-				integer_datum(at->leads_id.typid, lead_id));
+				integer_datum(at->leads_id.typlen, lead_id));
 	ps = probe_begin(frame, PROBE_LEAD, at->leads_relid, at->leads_index, &key, 1);
 	*is_repeat = false;
 	while (probe_next(ps))

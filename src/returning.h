@@ -226,6 +226,8 @@ extern int64 column_int64(const MappedColumn *col, const Row *row, bool *isnull)
 extern char *column_tenant(AttachedTable *at, const Row *row);
 extern void append_tenant_param(StringInfo buf, AttachedTable *at,
 								const char *alias, int param);
+extern void append_tenant_any(StringInfo buf, AttachedTable *at,
+							  const char *alias, int param);
 
 /* positions.c */
 extern void client_params(const ClientKey *client, Datum *args, char *nulls);
@@ -236,6 +238,11 @@ extern int	position_cmp(AttachedTable *at, const Position *a, const Position *b)
 extern Position position_copy(AttachedTable *at, const Position *pos);
 extern void append_client_condition(StringInfo buf, AttachedTable *at,
 									const char *alias, ClientKind kind);
+extern void append_position(StringInfo buf, AttachedTable *at, const char *alias,
+							bool desc);
+extern void append_operator(StringInfo buf, Oid typid, int strategy);
+extern void append_base_cast(StringInfo buf, const char *expr, Oid typid);
+extern void append_not_repeat(StringInfo buf, const char *state);
 extern void append_client_key_exprs(StringInfo buf, AttachedTable *at,
 									const char *alias);
 extern void append_array_literal(StringInfo buf, const ValueList *list);

@@ -244,13 +244,13 @@ routing_order_is_routed(AttachedTable *at, const Row *row)
 	if (entry->plan == NULL)
 	{
 		Oid			argtypes[2] = {INT8OID, TEXTOID};
-		char		sql[256];
+		char		sql[512];
 
 		snprintf(sql, sizeof(sql),
 				 "SELECT FROM returning_crm.routed_order r"
 				 " WHERE r.relid OPERATOR(pg_catalog.=) %u::pg_catalog.oid::pg_catalog.regclass"
 				 " AND r.order_id OPERATOR(pg_catalog.=) $1"
-				 " AND r.tenant IS NOT DISTINCT FROM $2", at->relid);
+				 " AND (r.tenant OPERATOR(pg_catalog.=) $2 OR (r.tenant IS NULL AND $2 IS NULL))", at->relid);
 		entry->plan = keep_plan(sql, 2, argtypes);
 	}
 	args[0] = Int64GetDatum(column_int64(&at->id, row, &isnull));

@@ -280,16 +280,16 @@ static const ConfigStatement config_statements[] = {
 		"              WHERE s.workspace OPERATOR(pg_catalog.=) $1 FOR UPDATE),"
 		" new AS (INSERT INTO returning_crm.workspace_settings AS s"
 		"   (workspace, repeat_sales, leads_enabled, use_finished_lead, default_region)"
-		"   VALUES ($1, pg_catalog.coalesce(($3->>'repeat_sales')::pg_catalog.bool, true),"
-		"           ($3->>'leads_enabled')::pg_catalog.bool,"
-		"           pg_catalog.coalesce(($3->>'use_finished_lead')::pg_catalog.bool, false),"
-		"           pg_catalog.nullif($3->>'default_region', ''))"
+		"   VALUES ($1, coalesce(($3 OPERATOR(pg_catalog.->>) 'repeat_sales')::pg_catalog.bool, true),"
+		"           ($3 OPERATOR(pg_catalog.->>) 'leads_enabled')::pg_catalog.bool,"
+		"           coalesce(($3 OPERATOR(pg_catalog.->>) 'use_finished_lead')::pg_catalog.bool, false),"
+		"           CASE WHEN ($3 OPERATOR(pg_catalog.->>) 'default_region') OPERATOR(pg_catalog.<>) '' THEN $3 OPERATOR(pg_catalog.->>) 'default_region' END)"
 		"   ON CONFLICT (workspace) DO UPDATE SET"
-		"     repeat_sales = pg_catalog.coalesce(($3->>'repeat_sales')::pg_catalog.bool, s.repeat_sales),"
-		"     leads_enabled = pg_catalog.coalesce(($3->>'leads_enabled')::pg_catalog.bool, s.leads_enabled),"
-		"     use_finished_lead = pg_catalog.coalesce(($3->>'use_finished_lead')::pg_catalog.bool, s.use_finished_lead),"
-		"     default_region = CASE WHEN $3->>'default_region' IS NULL THEN s.default_region"
-		"                           ELSE pg_catalog.nullif($3->>'default_region', '') END"
+		"     repeat_sales = coalesce(($3 OPERATOR(pg_catalog.->>) 'repeat_sales')::pg_catalog.bool, s.repeat_sales),"
+		"     leads_enabled = coalesce(($3 OPERATOR(pg_catalog.->>) 'leads_enabled')::pg_catalog.bool, s.leads_enabled),"
+		"     use_finished_lead = coalesce(($3 OPERATOR(pg_catalog.->>) 'use_finished_lead')::pg_catalog.bool, s.use_finished_lead),"
+		"     default_region = CASE WHEN $3 OPERATOR(pg_catalog.->>) 'default_region' IS NULL THEN s.default_region"
+		"                           ELSE CASE WHEN ($3 OPERATOR(pg_catalog.->>) 'default_region') OPERATOR(pg_catalog.<>) '' THEN $3 OPERATOR(pg_catalog.->>) 'default_region' END END"
 		"   RETURNING s.*)"
 		" SELECT pg_catalog.to_jsonb(new.*) OPERATOR(pg_catalog.||)"
 		"        pg_catalog.jsonb_build_object('old_region', (SELECT old.default_region FROM old))"
@@ -297,21 +297,21 @@ static const ConfigStatement config_statements[] = {
 	{"add_exceptions", false,
 		"INSERT INTO returning_crm.exception AS e (workspace, tenant, kind, value, comment)"
 		" SELECT $1, x.tenant, x.kind, x.value, x.comment"
-		"   FROM pg_catalog.jsonb_to_recordset($3) AS x(tenant text, kind text, value text, comment text)"
+		"   FROM pg_catalog.jsonb_to_recordset($3) AS x(tenant pg_catalog.text, kind pg_catalog.text, value pg_catalog.text, comment pg_catalog.text)"
 		" ON CONFLICT ON CONSTRAINT exception_value_key DO NOTHING"
 	" RETURNING pg_catalog.to_jsonb(e.*)"},
 	{"get_exception", false,
 		"SELECT pg_catalog.to_jsonb(e.*) FROM returning_crm.exception e"
 		" WHERE e.workspace OPERATOR(pg_catalog.=) $1"
-		"   AND e.kind OPERATOR(pg_catalog.=) ($3->>'kind')"
-		"   AND e.value OPERATOR(pg_catalog.=) ($3->>'value')"
-	"   AND pg_catalog.coalesce(e.tenant OPERATOR(pg_catalog.=) ($3->>'tenant'), e.tenant IS NULL AND ($3->>'tenant') IS NULL)"},
+		"   AND e.kind OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'kind')"
+		"   AND e.value OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'value')"
+	"   AND coalesce(e.tenant OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'tenant'), e.tenant IS NULL AND ($3 OPERATOR(pg_catalog.->>) 'tenant') IS NULL)"},
 	{"remove_exception", false,
 		"DELETE FROM returning_crm.exception e"
 		" WHERE e.workspace OPERATOR(pg_catalog.=) $1"
-		"   AND e.kind OPERATOR(pg_catalog.=) ($3->>'kind')"
-		"   AND e.value OPERATOR(pg_catalog.=) ($3->>'value')"
-		"   AND pg_catalog.coalesce(e.tenant OPERATOR(pg_catalog.=) ($3->>'tenant'), e.tenant IS NULL AND ($3->>'tenant') IS NULL)"
+		"   AND e.kind OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'kind')"
+		"   AND e.value OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'value')"
+		"   AND coalesce(e.tenant OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'tenant'), e.tenant IS NULL AND ($3 OPERATOR(pg_catalog.->>) 'tenant') IS NULL)"
 	" RETURNING pg_catalog.to_jsonb(e.*)"},
 };
 
