@@ -18,6 +18,7 @@ OBJS = \
 	src/security.o \
 	src/triggers.o \
 	src/indexes.o \
+	src/import.o \
 	src/email.o \
 	src/normalize.o \
 	src/phone_shim.o

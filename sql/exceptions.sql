@@ -82,7 +82,7 @@ SELECT returning_crm.exclude_lead(99);
 \echo :LAST_ERROR_SQLSTATE
 SELECT returning_crm.exclude_order(1, workspace => 'nowhere');
 \echo :LAST_ERROR_SQLSTATE
-SELECT kind, value, comment FROM returning_crm.exception WHERE comment LIKE 'Excluded%' ORDER BY id;
+SELECT kind, value, comment FROM returning_crm.exception WHERE comment LIKE 'Excluded%' ORDER BY comment, kind, value;
 -- No record of the application was deleted
 SELECT (SELECT count(*) FROM lead), (SELECT count(*) FROM contact), (SELECT count(*) FROM deal);
 

@@ -79,10 +79,24 @@ SELECT * FROM lead2 ORDER BY id;
 INSERT INTO lead (id, status, contact_id) VALUES (50, 'converted', 51);
 UPDATE lead SET status = 'in_progress', contact_id = NULL WHERE id = 50;	-- keeps repeat
 SELECT returning_crm.reclassify('lead') AS changed_on_a_kept_table;
+-- One trigger of the extension disabled alone: every write is refused
 ALTER TABLE lead DISABLE TRIGGER zz_returning_row;
 UPDATE lead SET returning_state = NULL WHERE id = 2;
-UPDATE lead SET returning_state = 'bogus' WHERE id = 3;
+\echo :LAST_ERROR_SQLSTATE
 ALTER TABLE lead ENABLE TRIGGER zz_returning_row;
+ALTER TABLE lead DISABLE TRIGGER zz_returning_statement_end;
+INSERT INTO lead (id, status) VALUES (60, 'new');
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE lead ENABLE TRIGGER zz_returning_statement_end;
+ALTER TABLE lead DISABLE TRIGGER zz_returning_statement_begin;
+DELETE FROM lead WHERE id = 2;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE lead ENABLE TRIGGER zz_returning_statement_begin;
+-- All of them disabled (the user's choice): states are left to reclassify
+ALTER TABLE lead DISABLE TRIGGER USER;
+UPDATE lead SET returning_state = NULL WHERE id = 2;
+UPDATE lead SET returning_state = 'bogus' WHERE id = 3;
+ALTER TABLE lead ENABLE TRIGGER USER;
 SELECT returning_crm.reclassify('lead') AS repaired;
 SELECT returning_crm.reclassify('lead') AS repaired_again;
 SELECT id, returning_state FROM lead WHERE id IN (2, 3, 50) ORDER BY id;

@@ -19,6 +19,7 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "returning.h"
 #include "security.h"
@@ -216,4 +217,19 @@ returning_initial_state(PG_FUNCTION_ARGS)
 	if (bsearch(&id, state_ids[1], state_counts[1], sizeof(int64), int64_cmp))
 		PG_RETURN_DATUM(state_datum(STATE_REPEATED_INQUIRY));
 	PG_RETURN_DATUM(state_datum(STATE_NEW));
+}
+
+/*
+ * _has_ordering(regtype): has the type a default btree ordering, which
+ * orders positions?  varchar (through text's), enums and domains have one.
+ */
+PG_FUNCTION_INFO_V1(returning_has_ordering);
+
+Datum
+returning_has_ordering(PG_FUNCTION_ARGS)
+{
+	TypeCacheEntry *typentry = lookup_type_cache(getBaseType(PG_GETARG_OID(0)),
+												 TYPECACHE_CMP_PROC);
+
+	PG_RETURN_BOOL(OidIsValid(typentry->cmp_proc));
 }

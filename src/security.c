@@ -41,6 +41,7 @@
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
+#include "utils/tuplestore.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -224,10 +225,12 @@ check_workspace_member(const char *workspace, bool claim)
 }
 
 /*
- * _as_owner(table regclass, statement text): run one statement on an
- * application table as the table's owner, in a security-restricted
- * operation.  The caller must own the table, so that it gains nothing; the
- * install script's attach functions run their DDL through it.
+ * _as_owner(table regclass, statement text) RETURNS bigint: run one
+ * statement on an application table as the table's owner, in a
+ * security-restricted operation; returns the bigint that a statement
+ * selecting one selects (a count), else the number of rows processed.  The
+ * caller must own the table, so that it gains nothing; the attach
+ * functions run their DDL and look-ups of the table through it.
  */
 Datum
 returning_as_owner(PG_FUNCTION_ARGS)
@@ -236,6 +239,7 @@ returning_as_owner(PG_FUNCTION_ARGS)
 	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	UserSwitch	us;
 	int			rc;
+	int64		result;
 
 	check_table_owner(relid, "attach, detach or reclassify it");
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -245,8 +249,17 @@ returning_as_owner(PG_FUNCTION_ARGS)
 	switch_back(&us);
 	if (rc < 0)
 		elog(ERROR, "could not run \"%s\": %s", sql, SPI_result_code_string(rc));
+	result = (int64) SPI_processed;
+	if (rc == SPI_OK_SELECT && SPI_processed == 1 &&
+		SPI_gettypeid(SPI_tuptable->tupdesc, 1) == INT8OID)
+	{
+		bool		isnull;
+		Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		result = isnull ? 0 : DatumGetInt64(value);
+	}
 	SPI_finish();
-	PG_RETURN_VOID();
+	PG_RETURN_INT64(result);
 }
 
 /*
@@ -275,9 +288,10 @@ static const ConfigStatement config_statements[] = {
 		" DELETE FROM returning_crm.attachment a"
 		"  WHERE a.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $2::pg_catalog.oid"
 	" RETURNING pg_catalog.to_jsonb(a.*)"},
+	/* old reads the row as the statement's snapshot saw it, before new */
 	{"settings", false,
 		"WITH old AS (SELECT s.default_region FROM returning_crm.workspace_settings s"
-		"              WHERE s.workspace OPERATOR(pg_catalog.=) $1 FOR UPDATE),"
+		"              WHERE s.workspace OPERATOR(pg_catalog.=) $1),"
 		" new AS (INSERT INTO returning_crm.workspace_settings AS s"
 		"   (workspace, repeat_sales, leads_enabled, use_finished_lead, default_region)"
 		"   VALUES ($1, coalesce(($3 OPERATOR(pg_catalog.->>) 'repeat_sales')::pg_catalog.bool, true),"
@@ -336,6 +350,28 @@ check_table_op(const ConfigStatement *stmt, Oid relid, const char *workspace)
 		check_workspace_member(workspace, true);
 }
 
+/* Make the function return its rows, one jsonb each, in a tuplestore */
+static void
+start_jsonb_set(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(tupdesc, (AttrNumber) 1, "entry", JSONBOID, -1, 0);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(old);
+}
+
 /*
  * _config_write(statement text, workspace text, table regclass, args jsonb)
  *	  RETURNS SETOF jsonb
@@ -372,7 +408,7 @@ returning_config_write(PG_FUNCTION_ARGS)
 	if (stmt == NULL)
 		elog(ERROR, "unknown configuration statement \"%s\"", name);
 
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	start_jsonb_set(fcinfo);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (stmt->table_op)
@@ -401,12 +437,15 @@ returning_config_write(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
 	}
 
+	/* every backend reloads what it keeps of the workspace */
 	if (stmt->table_op)
 	{
 		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 			CacheInvalidateRelcacheByRelid(relid);
 		invalidate_workspace(workspace);
 	}
+	else if (strcmp(stmt->name, "settings") == 0)
+		invalidate_workspace(workspace);
 	SPI_finish();
 	return (Datum) 0;
 }

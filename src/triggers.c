@@ -23,7 +23,9 @@
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
+#include "access/table.h"
 #include "commands/trigger.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/syscache.h"
 
@@ -182,4 +184,34 @@ check_trigger_set(Relation rel, uint32 event)
 				 errhint("Rename the trigger so that its name sorts before \"%s\".",
 						 row->tgname)));
 	}
+}
+
+/*
+ * _extension_triggers(regclass) RETURNS SETOF name: the names of the
+ * extension's triggers on a table, for detach.
+ */
+PG_FUNCTION_INFO_V1(returning_extension_triggers);
+
+Datum
+returning_extension_triggers(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	rel = table_open(PG_GETARG_OID(0), AccessShareLock);
+	TriggerDesc *trigdesc = rel->trigdesc;
+
+	/* called in FROM, as detach does: the expected row is one name */
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
+	{
+		const Trigger *t = &trigdesc->triggers[i];
+		Datum		value;
+		bool		isnull = false;
+
+		if (t->tgisinternal || trigger_role(t->tgfoid) == TRIGGER_ROLE_NONE)
+			continue;
+		value = DirectFunctionCall1(namein, CStringGetDatum(t->tgname));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	table_close(rel, AccessShareLock);
+	return (Datum) 0;
 }

@@ -2,6 +2,28 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION ""returning""" to load this file. \quit
 
+-- The schema holds the functions that applications call and the trigger
+-- functions of their tables: every role may look into it.  What a role may
+-- do there is decided per function (EXECUTE) and per table.
+GRANT USAGE ON SCHEMA returning_crm TO PUBLIC;
+
+-- Workspaces and the roles they belong to: the role that attached a
+-- workspace's first table (or first changed its settings or exception list)
+-- owns it, and only members of that role (or superusers) may attach into it,
+-- configure it and change its exception list.
+CREATE TABLE returning_crm.workspace (
+	name		text PRIMARY KEY CHECK (name <> ''),
+	owner		regrole NOT NULL,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE returning_crm.workspace IS
+	'Workspaces and their owner roles. Written by the extension''s functions when a workspace is first used.';
+COMMENT ON COLUMN returning_crm.workspace.owner IS
+	'The role that owns the workspace: its members may attach tables to it, configure it and change its exception list.';
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.workspace', '');
+REVOKE ALL ON returning_crm.workspace FROM PUBLIC;
+GRANT SELECT ON returning_crm.workspace TO PUBLIC;
+
 -- One row per attached table.  Kept by pg_dump (pg_extension_config_dump),
 -- readable by everyone, written only through the attach and detach
 -- functions.

@@ -1,24 +1,36 @@
 -- Attaching to an application's tables: validation, added columns, indexes,
 -- triggers, and the first set-based classification.
 
+-- The C side.  They check the caller's rights themselves (src/security.c):
+-- the attach functions run with the caller's rights and call them.
 CREATE FUNCTION returning_crm._check_owner(regclass) RETURNS void
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_check_owner';
+CREATE FUNCTION returning_crm._check_workspace(text) RETURNS void
+	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_check_workspace';
+CREATE FUNCTION returning_crm._as_owner(regclass, text) RETURNS bigint
+	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_as_owner';
+CREATE FUNCTION returning_crm._config_write(statement text, workspace text, rel regclass, args jsonb)
+	RETURNS SETOF jsonb
+	LANGUAGE C AS 'MODULE_PATHNAME', 'returning_config_write';
 CREATE FUNCTION returning_crm._classify(regclass) RETURNS bigint
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_classify';
-CREATE FUNCTION returning_crm._invalidate(regclass) RETURNS void
-	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_invalidate';
 CREATE FUNCTION returning_crm._won_condition(regclass) RETURNS text
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_won_condition';
 CREATE FUNCTION returning_crm._load_states(regclass) RETURNS bigint
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_load_states';
 CREATE FUNCTION returning_crm._initial_state(bigint) RETURNS text
 	LANGUAGE C STRICT VOLATILE AS 'MODULE_PATHNAME', 'returning_initial_state';
-REVOKE ALL ON FUNCTION returning_crm._check_owner(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION returning_crm._classify(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION returning_crm._invalidate(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION returning_crm._won_condition(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION returning_crm._load_states(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION returning_crm._initial_state(bigint) FROM PUBLIC;
+CREATE FUNCTION returning_crm._has_ordering(regtype) RETURNS boolean
+	LANGUAGE C STRICT STABLE AS 'MODULE_PATHNAME', 'returning_has_ordering';
+CREATE FUNCTION returning_crm._index_definitions(regclass)
+	RETURNS TABLE (suffix text, definition text, comment text, needed boolean, kept boolean)
+	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_index_definitions';
+CREATE FUNCTION returning_crm._extension_triggers(regclass) RETURNS SETOF name
+	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_extension_triggers';
+COMMENT ON FUNCTION returning_crm._as_owner(regclass, text) IS
+	'Runs one statement on a table as its owner, in a security-restricted operation, and returns the bigint it selects or the number of rows it processed; the caller must own the table.';
+COMMENT ON FUNCTION returning_crm._config_write(text, text, regclass, jsonb) IS
+	'Writes the extension''s configuration with one of its fixed statements, after checking that the caller owns the table or belongs to the workspace''s owner role.';
 
 -- The triggers: row triggers classify, statement triggers bracket each
 -- statement and recompute what its rows changed.
@@ -144,9 +156,9 @@ BEGIN
 					  HINT = 'Pass a column_prefix so that the added columns get other names.';
 		END IF;
 		IF col = 'returning_state' THEN
-			adds := adds || format('ADD COLUMN %I text', prefix || col);
+			adds := adds || format('ADD COLUMN %I pg_catalog.text', prefix || col);
 		ELSE
-			adds := adds || format('ADD COLUMN %I boolean GENERATED ALWAYS AS (%I = %L) STORED',
+			adds := adds || format('ADD COLUMN %I boolean GENERATED ALWAYS AS (%I OPERATOR(pg_catalog.=) %L::pg_catalog.text) STORED',
 								   prefix || col, state_col, substr(col, 4));
 		END IF;
 	END LOOP;
@@ -155,100 +167,86 @@ BEGIN
 		RETURN;
 	END IF;
 	IF state_using IS NOT NULL THEN
-		adds := format('ALTER COLUMN %I TYPE text USING %s', state_col, state_using) || adds;
+		adds := format('ALTER COLUMN %I TYPE pg_catalog.text USING %s', state_col, state_using) || adds;
 	END IF;
 	IF cardinality(adds) > 0 THEN
-		EXECUTE format('ALTER TABLE %s %s', rel, array_to_string(adds, ', '));
+		PERFORM returning_crm._as_owner(rel, format('ALTER TABLE %s %s', rel, array_to_string(adds, ', ')));
 	END IF;
 	FOREACH col IN ARRAY ARRAY['returning_state'] || array(SELECT 'is_' || x FROM unnest(flags) x) LOOP
-		EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, prefix || col,
-					   returning_crm._column_comment(kind, col));
+		PERFORM returning_crm._as_owner(rel, format('COMMENT ON COLUMN %s.%I IS %L', rel, prefix || col,
+					   returning_crm._column_comment(kind, col)));
 	END LOOP;
 END
 $$;
 
--- Does an index of the table start with these columns?
-CREATE FUNCTION returning_crm._has_index_on(rel regclass, cols name[])
-RETURNS boolean
-LANGUAGE sql STABLE
+-- A free name for an index of a table: <table>_<suffix>, with the table's
+-- name cut and a short digest of it added when that is too long, and a
+-- number when the name is taken.
+CREATE FUNCTION returning_crm._index_name(rel regclass, suffix text)
+RETURNS name
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT EXISTS (
-		SELECT FROM pg_index i
-		 WHERE i.indrelid = rel AND i.indisvalid AND i.indpred IS NULL
-		   AND (SELECT array_agg(a.attname ORDER BY k.n)
-				  FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
-				  JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = k.attnum
-				 WHERE k.n <= cardinality(cols)) = cols)
+DECLARE
+	relname text := (SELECT c.relname FROM pg_class c WHERE c.oid = rel);
+	nsp oid := (SELECT c.relnamespace FROM pg_class c WHERE c.oid = rel);
+	base text := relname;
+	tail text := '_' || suffix;
+	candidate text;
+	n int := 1;
+BEGIN
+	LOOP
+		candidate := base || tail;
+		IF octet_length(candidate) > 63 THEN
+			-- cut the table's name, marked by a digest of the whole name
+			base := relname;
+			WHILE octet_length(base || '_' || left(md5(relname), 4) || tail) > 63 LOOP
+				base := left(base, -1);
+			END LOOP;
+			base := base || '_' || left(md5(relname), 4);
+			candidate := base || tail;
+		END IF;
+		EXIT WHEN NOT EXISTS (SELECT FROM pg_class c WHERE c.relname = candidate AND c.relnamespace = nsp);
+		n := n + 1;
+		tail := '_' || suffix || '_' || n;
+	END LOOP;
+	RETURN candidate;
+END
 $$;
 
--- The indexes the rules need and the partial indexes that make the rarer
--- states cheap to pick out.
+-- The indexes the rules need (src/indexes.c defines them).  An index of
+-- the extension's that an earlier attachment left with another definition
+-- is dropped; one with the same definition is kept.
 CREATE FUNCTION returning_crm._create_indexes(a returning_crm.attachment)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	base text := left((SELECT relname FROM pg_class WHERE oid = a.relid), 36)
-				 || '_' || a.column_prefix || 'returning';
-	t text := CASE WHEN a.tenant_column IS NULL THEN '' ELSE format('%I, ', a.tenant_column) END;
-	pos text := CASE WHEN a.ordered_by IS NULL THEN format('%I', a.id_column)
-					 ELSE format('%I, %I', a.ordered_by, a.id_column) END;
-	company_cond text := CASE WHEN a.company_column IS NOT NULL
-						 THEN format('%I <> 0', a.company_column) END;
-	contact_cond text := CASE WHEN a.contact_column IS NULL THEN NULL
-						 WHEN a.company_column IS NULL THEN format('%I <> 0', a.contact_column)
-						 ELSE format('(%I IS NULL OR %I = 0) AND %I <> 0', a.company_column,
-									 a.company_column, a.contact_column) END;
-	won_cond text := CASE WHEN a.kind = 'orders' THEN returning_crm._won_condition(a.relid) END;
-	-- A won order is repeat unless it is its client's first won order
-	first_cond text := format('%I IS DISTINCT FROM %L', a.column_prefix || 'returning_state', 'repeat');
-	tenant_cols name[] := CASE WHEN a.tenant_column IS NULL THEN '{}'::name[] ELSE ARRAY[a.tenant_column] END;
+	d record;
+	idx regclass;
+	idxname name;
+	nsp text := (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+				  WHERE c.oid = a.relid);
 BEGIN
-	IF a.kind = 'orders' THEN
-		-- Finding a client's orders: the application's own index on the
-		-- client column serves when there is one.
-		-- A client's first won order: the partial indexes hold the won
-		-- orders that are not repeat, which are exactly the first won order
-		-- of each client (a later one has a won order before it).  So they
-		-- hold one row per client that ever won, not every won order.  They
-		-- test the stage first: most rows are not won, and an insert then
-		-- skips the rest of the predicate.
-		IF a.company_column IS NOT NULL THEN
-			IF NOT returning_crm._has_index_on(a.relid, tenant_cols || a.company_column) THEN
-				EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
-							   left(base || '_company', 63), a.relid, t, a.company_column, pos, company_cond);
-			END IF;
-			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s AND %s',
-						   left(base || '_won_company', 63), a.relid, t, a.company_column, pos,
-						   won_cond, first_cond, company_cond);
-		END IF;
-		IF a.contact_column IS NOT NULL THEN
-			IF NOT returning_crm._has_index_on(a.relid, tenant_cols || a.contact_column) THEN
-				EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s',
-							   left(base || '_contact', 63), a.relid, t, a.contact_column, pos, contact_cond);
-			END IF;
-			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I, %s) WHERE %s AND %s AND %s',
-						   left(base || '_won_contact', 63), a.relid, t, a.contact_column, pos,
-						   won_cond, first_cond, contact_cond);
-		END IF;
-		IF a.lead_column IS NOT NULL
-		   AND NOT returning_crm._has_index_on(a.relid, ARRAY[a.lead_column])
-		   AND NOT returning_crm._has_index_on(a.relid, tenant_cols || a.lead_column) THEN
-			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s%I)',
-						   left(base || '_lead', 63), a.relid, t, a.lead_column);
-		END IF;
-		-- Repeated inquiries are the rarest state: picking them out reads
-		-- only them.
-		EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s) WHERE %I',
-					   left(base || '_repeated_inquiry', 63), a.relid, pos,
-					   a.column_prefix || 'is_repeated_inquiry');
-	ELSIF a.kind = 'leads' THEN
-		EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%I) WHERE %I',
-					   left(base || '_repeat', 63), a.relid, a.id_column,
-					   a.column_prefix || 'is_repeat');
-	END IF;
+	FOR idx IN
+		SELECT i.indexrelid::regclass FROM pg_index i
+		 WHERE i.indrelid = a.relid
+		   AND obj_description(i.indexrelid, 'pg_class') LIKE 'Kept by the returning extension for %'
+		   AND obj_description(i.indexrelid, 'pg_class') NOT IN (
+				SELECT x.comment FROM returning_crm._index_definitions(a.relid) x WHERE x.needed)
+	LOOP
+		PERFORM returning_crm._as_owner(a.relid, format('DROP INDEX %s', idx));
+	END LOOP;
+	FOR d IN SELECT * FROM returning_crm._index_definitions(a.relid) x WHERE x.needed LOOP
+		CONTINUE WHEN EXISTS (SELECT FROM pg_index i WHERE i.indrelid = a.relid
+							   AND obj_description(i.indexrelid, 'pg_class') = d.comment);
+		idxname := returning_crm._index_name(a.relid, a.column_prefix || 'returning_' || d.suffix);
+		PERFORM returning_crm._as_owner(a.relid,
+			format('CREATE INDEX %I ON %s %s', idxname, a.relid, d.definition));
+		PERFORM returning_crm._as_owner(a.relid,
+			format('COMMENT ON INDEX %I.%I IS %L', nsp, idxname, d.comment));
+	END LOOP;
 END
 $$;
 
@@ -276,17 +274,33 @@ BEGIN
 			USING ERRCODE = 'wrong_object_type',
 				  DETAIL = 'Only ordinary tables can be attached; partitioned tables, views and foreign tables cannot.';
 	END IF;
+	IF (SELECT relpersistence FROM pg_class WHERE oid = a.relid) = 't' THEN
+		RAISE EXCEPTION '% is a temporary table', a.relid
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = 'A temporary table goes with its session, and its attachment would stay behind.';
+	END IF;
 	IF a.workspace IS NULL OR a.workspace = '' THEN
 		RAISE EXCEPTION 'workspace must not be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF a.id_column IS NULL THEN
+		RAISE EXCEPTION 'id_column must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF array_position(a.email_columns, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'email_columns must not contain NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF array_position(a.phone_columns, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'phone_columns must not contain NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	a.column_prefix := coalesce(a.column_prefix, '');
 	a.match_on_insert := coalesce(a.match_on_insert, false);
 	a.email_columns := coalesce(a.email_columns, '{}');
 	a.phone_columns := coalesce(a.phone_columns, '{}');
+	-- the caller may attach into the workspace (and owns it when it is new)
+	PERFORM returning_crm._check_workspace(a.workspace);
 
 	-- Lock the table first, so that nothing changes it between the checks
 	-- and the classification.
-	EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', a.relid);
+	PERFORM returning_crm._as_owner(a.relid, format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', a.relid));
 
 	IF EXISTS (SELECT FROM returning_crm.attachment x WHERE x.relid = a.relid) THEN
 		RAISE EXCEPTION 'table % is already attached', a.relid
@@ -340,7 +354,9 @@ BEGIN
 	BEGIN
 		FOREACH v IN ARRAY a.success_values || a.failure_values LOOP
 			BEGIN
-				EXECUTE format('SELECT %L::%s', v, typ);
+				-- the type's input function and a domain's checks are the
+				-- owner's code: run as the owner
+				PERFORM returning_crm._as_owner(a.relid, format('SELECT %L::%s', v, typ));
 			EXCEPTION WHEN data_exception THEN
 				RAISE EXCEPTION '"%" is not a value of type % of column "%"', v, typ, a.status_column
 					USING ERRCODE = 'invalid_text_representation',
@@ -361,10 +377,8 @@ BEGIN
 	PERFORM returning_crm._column_type(a.relid, c, 'phone_columns',
 									   '{text,character varying,text[],character varying[]}')
 	   FROM unnest(a.phone_columns) c;
-	IF a.ordered_by IS NOT NULL AND NOT EXISTS (
-		SELECT FROM pg_opclass o
-		 WHERE o.opcmethod = (SELECT oid FROM pg_am WHERE amname = 'btree') AND o.opcdefault
-		   AND o.opcintype = returning_crm._column_type(a.relid, a.ordered_by, 'ordered_by')) THEN
+	IF a.ordered_by IS NOT NULL AND NOT returning_crm._has_ordering(
+			returning_crm._column_type(a.relid, a.ordered_by, 'ordered_by')) THEN
 		RAISE EXCEPTION 'column "%" of table % cannot order orders', a.ordered_by, a.relid
 			USING ERRCODE = 'datatype_mismatch',
 				  DETAIL = 'The ordered_by column needs a type with a default btree ordering.';
@@ -410,10 +424,11 @@ BEGIN
 		-- First attachment: compute the states, then add the generated
 		-- columns and fill the state column in one rewrite of the table.
 		PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix, check_only => true);
-		EXECUTE format('ALTER TABLE %s ADD COLUMN %I text', a.relid, a.column_prefix || 'returning_state');
-		EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', a.relid, a.column_prefix || 'returning_state',
-					   returning_crm._column_comment(a.kind, 'returning_state'));
-		INSERT INTO returning_crm.attachment SELECT a.*;
+		PERFORM returning_crm._as_owner(a.relid, format('ALTER TABLE %s ADD COLUMN %I pg_catalog.text',
+														 a.relid, a.column_prefix || 'returning_state'));
+		PERFORM returning_crm._as_owner(a.relid, format('COMMENT ON COLUMN %s.%I IS %L', a.relid,
+			a.column_prefix || 'returning_state', returning_crm._column_comment(a.kind, 'returning_state')));
+		PERFORM returning_crm._config_write('attach', a.workspace, a.relid, to_jsonb(a));
 		IF a.kind = 'orders' THEN
 			-- one sort of the whole table: give it memory for the time of it
 			saved_work_mem := current_setting('work_mem');
@@ -422,22 +437,24 @@ BEGIN
 			classified := returning_crm._load_states(a.relid);
 			PERFORM set_config('work_mem', saved_work_mem, true);
 			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix,
-				format('returning_crm._initial_state(%I::bigint)', a.id_column));
+				format('returning_crm._initial_state(%I::pg_catalog.int8)', a.id_column));
 		ELSE
 			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix,
-				format('CASE WHEN %I::text = ANY (%L::text[]) THEN %L WHEN (%s) IS TRUE THEN %L ELSE %L END',
+				format('CASE WHEN %I::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.text[]) THEN %L WHEN (%s) IS TRUE THEN %L ELSE %L END',
 					   a.status_column, a.success_values, 'new',
 					   concat_ws(' OR ',
-						   CASE WHEN a.company_column IS NOT NULL THEN format('%I <> 0', a.company_column) END,
-						   CASE WHEN a.contact_column IS NOT NULL THEN format('%I <> 0', a.contact_column) END),
+						   CASE WHEN a.company_column IS NOT NULL
+								THEN format('%I OPERATOR(pg_catalog.<>) 0', a.company_column) END,
+						   CASE WHEN a.contact_column IS NOT NULL
+								THEN format('%I OPERATOR(pg_catalog.<>) 0', a.contact_column) END),
 					   'repeat', 'new'));
-			EXECUTE format('SELECT count(*) FROM %s', a.relid) INTO classified;
+			classified := returning_crm._as_owner(a.relid, format('SELECT pg_catalog.count(*) FROM %s', a.relid));
 		END IF;
 	ELSE
 		IF a.kind IN ('leads', 'orders') THEN
 			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix);
 		END IF;
-		INSERT INTO returning_crm.attachment SELECT a.*;
+		PERFORM returning_crm._config_write('attach', a.workspace, a.relid, to_jsonb(a));
 		classified := returning_crm._classify(a.relid);
 	END IF;
 	IF a.kind IN ('leads', 'orders') THEN
@@ -448,29 +465,26 @@ BEGIN
 
 	-- Contacts and companies get no trigger
 	IF a.kind NOT IN ('leads', 'orders') THEN
-		PERFORM returning_crm._invalidate(x.relid)
-		   FROM returning_crm.attachment x WHERE x.workspace = a.workspace;
 		RETURN classified;
 	END IF;
 
-	EXECUTE format('CREATE TRIGGER zz_returning_row BEFORE INSERT OR UPDATE OR DELETE ON %s'
-				   ' FOR EACH ROW EXECUTE FUNCTION returning_crm.%s_row_trigger()', a.relid, fn);
-	EXECUTE format('CREATE TRIGGER zz_returning_statement_begin BEFORE INSERT OR UPDATE OR DELETE ON %s'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', a.relid, fn);
-	EXECUTE format('CREATE TRIGGER zz_returning_statement_end AFTER INSERT OR UPDATE OR DELETE ON %s'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', a.relid, fn);
+	PERFORM returning_crm._as_owner(a.relid, format(
+		'CREATE TRIGGER zz_returning_row BEFORE INSERT OR UPDATE OR DELETE ON %s'
+		' FOR EACH ROW EXECUTE FUNCTION returning_crm.%s_row_trigger()', a.relid, fn));
+	PERFORM returning_crm._as_owner(a.relid, format(
+		'CREATE TRIGGER zz_returning_statement_begin BEFORE INSERT OR UPDATE OR DELETE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', a.relid, fn));
+	PERFORM returning_crm._as_owner(a.relid, format(
+		'CREATE TRIGGER zz_returning_statement_end AFTER INSERT OR UPDATE OR DELETE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', a.relid, fn));
 	IF a.kind = 'leads' THEN
-		EXECUTE format('CREATE TRIGGER zz_returning_truncate AFTER TRUNCATE ON %s'
-					   ' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.lead_truncate_trigger()', a.relid);
+		PERFORM returning_crm._as_owner(a.relid, format(
+			'CREATE TRIGGER zz_returning_truncate AFTER TRUNCATE ON %s'
+			' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.lead_truncate_trigger()', a.relid));
 	END IF;
-
-	-- Every backend reloads its description of the workspace's tables
-	PERFORM returning_crm._invalidate(x.relid)
-	   FROM returning_crm.attachment x WHERE x.workspace = a.workspace;
 	RETURN classified;
 END
 $$;
-REVOKE ALL ON FUNCTION returning_crm._attach(returning_crm.attachment) FROM PUBLIC;
 
 CREATE FUNCTION returning_crm.attach_leads(
 	table_name regclass,
@@ -490,7 +504,6 @@ CREATE FUNCTION returning_crm.attach_leads(
 	workspace text DEFAULT 'default')
 RETURNS bigint
 LANGUAGE sql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
@@ -526,7 +539,6 @@ CREATE FUNCTION returning_crm.attach_orders(
 	workspace text DEFAULT 'default')
 RETURNS bigint
 LANGUAGE sql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
@@ -551,21 +563,24 @@ COMMENT ON FUNCTION returning_crm.attach_orders(regclass, name, name, name, name
 
 -- Detach: the triggers and the indexes that served only them (including the
 -- matching indexes on e-mail and phone columns) go; the added columns, their
--- data and the indexes on them stay.
+-- data and the indexes on them stay.  The triggers and indexes are the
+-- extension's by their functions and comments, whatever their names.
 CREATE FUNCTION returning_crm.detach(table_name regclass)
 RETURNS void
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	a returning_crm.attachment;
-	base text;
-	trg text;
+	trg name;
+	idx regclass;
 	dependent regclass;
 BEGIN
+	IF table_name IS NULL THEN
+		RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	PERFORM returning_crm._check_owner(table_name);
-	SELECT * INTO a FROM returning_crm.attachment x WHERE x.relid = table_name FOR UPDATE;
+	SELECT * INTO a FROM returning_crm.attachment x WHERE x.relid = table_name;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'table % is not attached', table_name
 			USING ERRCODE = 'undefined_object';
@@ -580,22 +595,19 @@ BEGIN
 		END IF;
 	END IF;
 
-	FOREACH trg IN ARRAY '{zz_returning_row,zz_returning_statement_begin,zz_returning_statement_end,zz_returning_truncate}'::text[] LOOP
-		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', trg, table_name);
+	FOR trg IN SELECT * FROM returning_crm._extension_triggers(table_name) LOOP
+		PERFORM returning_crm._as_owner(table_name, format('DROP TRIGGER %I ON %s', trg, table_name));
 	END LOOP;
-	base := left((SELECT relname FROM pg_class WHERE oid = a.relid), 36) || '_' || a.column_prefix || 'returning';
-	FOREACH trg IN ARRAY '{_company,_contact,_won_company,_won_contact,_lead}'::text[] LOOP
-		EXECUTE format('DROP INDEX IF EXISTS %I.%I',
-					   (SELECT nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
-						 WHERE c.oid = a.relid), left(base || trg, 63));
+	FOR idx IN
+		SELECT i.indexrelid::regclass FROM pg_index i
+		 WHERE i.indrelid = table_name
+		   AND obj_description(i.indexrelid, 'pg_class') LIKE 'Kept by the returning extension for %; detach drops it.%'
+	LOOP
+		PERFORM returning_crm._as_owner(table_name, format('DROP INDEX %s', idx));
 	END LOOP;
-
 	PERFORM returning_crm._drop_identity_indexes(table_name);
 
-	DELETE FROM returning_crm.attachment x WHERE x.relid = table_name;
-	PERFORM returning_crm._invalidate(table_name);
-	PERFORM returning_crm._invalidate(x.relid)
-	   FROM returning_crm.attachment x WHERE x.workspace = a.workspace;
+	PERFORM returning_crm._config_write('detach', a.workspace, table_name, NULL);
 END
 $$;
 COMMENT ON FUNCTION returning_crm.detach(regclass) IS
@@ -607,7 +619,6 @@ COMMENT ON FUNCTION returning_crm.detach(regclass) IS
 CREATE FUNCTION returning_crm._on_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -637,11 +648,11 @@ BEGIN
 				  HINT = 'Detach the orders table first with returning_crm.detach(), or drop both.';
 	END IF;
 
-	DELETE FROM returning_crm.routed_order r WHERE r.relid = ANY (dropped);
-	DELETE FROM returning_crm.attachment x WHERE x.relid = ANY (dropped);
+	-- the tables are gone: _config_write lets anyone remove what is left
+	PERFORM returning_crm._config_write('detach', x.workspace, x.relid, NULL)
+	   FROM returning_crm.attachment x WHERE x.relid = ANY (dropped);
 END
 $$;
-REVOKE ALL ON FUNCTION returning_crm._on_drop() FROM PUBLIC;
 
 CREATE EVENT TRIGGER returning_drop ON sql_drop
 	EXECUTE FUNCTION returning_crm._on_drop();
@@ -651,16 +662,18 @@ COMMENT ON EVENT TRIGGER returning_drop IS
 CREATE FUNCTION returning_crm.reclassify(table_name regclass)
 RETURNS bigint
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF table_name IS NULL THEN
+		RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	PERFORM returning_crm._check_owner(table_name);
 	IF NOT EXISTS (SELECT FROM returning_crm.attachment x WHERE x.relid = table_name) THEN
 		RAISE EXCEPTION 'table % is not attached', table_name
 			USING ERRCODE = 'undefined_object';
 	END IF;
-	EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name);
+	PERFORM returning_crm._as_owner(table_name, format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name));
 	RETURN returning_crm._classify(table_name);
 END
 $$;

@@ -4,11 +4,13 @@
 --
 -- Privileges: the settings table is readable by everyone; the exception
 -- list holds personal data and is readable only by its owner.  Neither is
--- writable by PUBLIC.  The functions that change them (configure,
--- add_exception, remove_exception, import_exceptions, exclude_lead,
--- exclude_order) and the look-ups that reveal them (find_matches,
--- is_excluded) are SECURITY DEFINER and not executable by PUBLIC; an
--- administrator grants them to the application's role:
+-- writable by PUBLIC: they are written through _config_write (src/security.c),
+-- which lets members of the workspace's owner role change them.  The
+-- functions that change them (configure, add_exception, remove_exception,
+-- import_exceptions, exclude_lead, exclude_order) and the look-ups that
+-- reveal them (find_matches, is_excluded) run with the caller's rights and
+-- are not executable by PUBLIC; an administrator grants them to the
+-- application's role:
 --   GRANT EXECUTE ON FUNCTION returning_crm.add_exception(text, text, text, text) TO app;
 
 -- Settings per workspace.  A workspace without a row has the defaults.
@@ -175,11 +177,10 @@ BEGIN
 				OR obj_description(i.indexrelid, 'pg_class') LIKE
 				   CASE only_kind WHEN 'email' THEN 'Normalised e-mail%' ELSE 'Normalised phone%' END)
 	LOOP
-		EXECUTE format('DROP INDEX %s', idx);
+		PERFORM returning_crm._as_owner(rel, format('DROP INDEX %s', idx));
 	END LOOP;
 END
 $$;
-REVOKE ALL ON FUNCTION returning_crm._drop_identity_indexes(regclass, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm._drop_identity_indexes(regclass, text) IS
 	'Drops the matching indexes the extension made on a table.';
 
@@ -218,21 +219,21 @@ BEGIN
 				idxname := left(format('%s_%s_returning_%s', relname, col, k), 60 - length(n::text)) || '_' || n;
 			END LOOP;
 			IF is_array THEN
-				EXECUTE format('CREATE INDEX %I ON %s USING gin (%s)', idxname, a.relid,
-							   returning_crm._identity_expr(k, col, true, region));
+				PERFORM returning_crm._as_owner(a.relid, format('CREATE INDEX %I ON %s USING gin (%s)',
+					idxname, a.relid, returning_crm._identity_expr(k, col, true, region)));
 			ELSE
-				EXECUTE format('CREATE INDEX %I ON %s (%s%s)', idxname, a.relid,
-							   CASE WHEN a.tenant_column IS NULL THEN ''
-									ELSE format('%I, ', a.tenant_column) END,
-							   returning_crm._identity_expr(k, col, false, region));
+				PERFORM returning_crm._as_owner(a.relid, format('CREATE INDEX %I ON %s (%s%s)',
+					idxname, a.relid,
+					CASE WHEN a.tenant_column IS NULL THEN '' ELSE format('%I, ', a.tenant_column) END,
+					returning_crm._identity_expr(k, col, false, region)));
 			END IF;
-			EXECUTE format('COMMENT ON INDEX %I.%I IS %L', (SELECT nspname FROM pg_namespace WHERE oid = nsp),
-						   idxname, returning_crm._identity_index_comment(k, col));
+			PERFORM returning_crm._as_owner(a.relid, format('COMMENT ON INDEX %I.%I IS %L',
+				(SELECT nspname FROM pg_namespace WHERE oid = nsp),
+				idxname, returning_crm._identity_index_comment(k, col)));
 		END LOOP;
 	END LOOP;
 END
 $$;
-REVOKE ALL ON FUNCTION returning_crm._create_identity_indexes(returning_crm.attachment, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm._create_identity_indexes(returning_crm.attachment, text) IS
 	'Creates the matching indexes of an attached leads, contacts or companies table.';
 
@@ -247,7 +248,6 @@ CREATE FUNCTION returning_crm.attach_contacts(
 	workspace text DEFAULT 'default')
 RETURNS bigint
 LANGUAGE sql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
@@ -271,7 +271,6 @@ CREATE FUNCTION returning_crm.attach_companies(
 	workspace text DEFAULT 'default')
 RETURNS bigint
 LANGUAGE sql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
@@ -293,13 +292,12 @@ CREATE FUNCTION returning_crm.configure(
 	default_region text DEFAULT NULL)
 RETURNS returning_crm.workspace_settings
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	ws text := configure.workspace;
 	region text := upper(btrim(configure.default_region));
-	old_region text;
+	saved jsonb;
 	r returning_crm.workspace_settings;
 	a returning_crm.attachment;
 BEGIN
@@ -312,21 +310,17 @@ BEGIN
 				  HINT = 'Give an ISO 3166-1 alpha-2 code such as DE or GB, or an empty string for none.';
 	END IF;
 
-	INSERT INTO returning_crm.workspace_settings AS s (workspace) VALUES (ws)
-		ON CONFLICT ON CONSTRAINT workspace_settings_pkey DO NOTHING;
-	SELECT s.default_region INTO old_region
-	  FROM returning_crm.workspace_settings s WHERE s.workspace = ws FOR UPDATE;
-	UPDATE returning_crm.workspace_settings s
-	   SET repeat_sales = coalesce(configure.repeat_sales, s.repeat_sales),
-		   leads_enabled = coalesce(configure.leads_enabled, s.leads_enabled),
-		   use_finished_lead = coalesce(configure.use_finished_lead, s.use_finished_lead),
-		   default_region = CASE WHEN region IS NULL THEN s.default_region
-								 ELSE nullif(region, '') END
-	 WHERE s.workspace = ws
-	RETURNING s.* INTO r;
+	-- members of the workspace's owner role only (src/security.c)
+	SELECT x INTO saved FROM returning_crm._config_write('settings', ws, NULL,
+		jsonb_build_object('repeat_sales', configure.repeat_sales,
+						   'leads_enabled', configure.leads_enabled,
+						   'use_finished_lead', configure.use_finished_lead,
+						   'default_region', region)) x;
+	r := jsonb_populate_record(NULL::returning_crm.workspace_settings, saved);
 
 	-- The phone indexes have the region in their expression: rebuild them
-	IF r.default_region IS DISTINCT FROM old_region THEN
+	-- (as the tables' owners: the caller must own them)
+	IF r.default_region IS DISTINCT FROM saved->>'old_region' THEN
 		FOR a IN SELECT * FROM returning_crm.attachment x
 				  WHERE x.workspace = ws AND cardinality(x.phone_columns) > 0
 		LOOP
@@ -334,9 +328,6 @@ BEGIN
 			PERFORM returning_crm._create_identity_indexes(a, 'phone');
 		END LOOP;
 	END IF;
-
-	-- Every backend reloads the settings at its next look-up
-	PERFORM returning_crm._invalidate('returning_crm.workspace_settings'::regclass);
 	RETURN r;
 END
 $$;
@@ -352,12 +343,11 @@ CREATE FUNCTION returning_crm.add_exception(
 	workspace text DEFAULT 'default')
 RETURNS returning_crm.exception
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v record;
-	r returning_crm.exception;
+	entry jsonb;
 BEGIN
 	IF workspace IS NULL OR workspace = '' THEN
 		RAISE EXCEPTION 'workspace must not be empty' USING ERRCODE = 'invalid_parameter_value';
@@ -380,17 +370,16 @@ BEGIN
 						 ELSE 'Write an e-mail address or a valid phone number.' END;
 	END IF;
 
-	INSERT INTO returning_crm.exception AS e (workspace, tenant, kind, value, comment)
-	VALUES (add_exception.workspace, add_exception.tenant, v.kind, v.normalized, nullif(add_exception.comment, ''))
-	ON CONFLICT ON CONSTRAINT exception_value_key DO NOTHING
-	RETURNING e.* INTO r;
-	IF NOT FOUND THEN
+	entry := jsonb_build_object('tenant', add_exception.tenant, 'kind', v.kind, 'value', v.normalized,
+								'comment', nullif(add_exception.comment, ''));
+	SELECT x INTO entry FROM returning_crm._config_write('add_exceptions', workspace, NULL,
+														  jsonb_build_array(entry)) x;
+	IF entry IS NULL THEN
 		-- Already on the list: the existing entry is returned unchanged
-		SELECT e.* INTO r FROM returning_crm.exception e
-		 WHERE e.workspace = add_exception.workspace AND e.kind = v.kind
-		   AND e.value = v.normalized AND e.tenant IS NOT DISTINCT FROM add_exception.tenant;
+		SELECT x INTO entry FROM returning_crm._config_write('get_exception', workspace, NULL,
+			jsonb_build_object('tenant', add_exception.tenant, 'kind', v.kind, 'value', v.normalized)) x;
 	END IF;
-	RETURN r;
+	RETURN jsonb_populate_record(NULL::returning_crm.exception, entry);
 END
 $$;
 REVOKE ALL ON FUNCTION returning_crm.add_exception(text, text, text, text) FROM PUBLIC;
@@ -403,29 +392,33 @@ CREATE FUNCTION returning_crm.remove_exception(
 	workspace text DEFAULT 'default')
 RETURNS boolean
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v record := returning_crm._exception_value(value, returning_crm._region(workspace));
 BEGIN
-	DELETE FROM returning_crm.exception e
-	 WHERE e.workspace = remove_exception.workspace AND e.kind = v.kind
-	   AND e.value = v.normalized AND e.tenant IS NOT DISTINCT FROM remove_exception.tenant;
-	RETURN FOUND;
+	RETURN EXISTS (SELECT FROM returning_crm._config_write('remove_exception', workspace, NULL,
+		jsonb_build_object('tenant', remove_exception.tenant, 'kind', v.kind, 'value', v.normalized)));
 END
 $$;
 REVOKE ALL ON FUNCTION returning_crm.remove_exception(text, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm.remove_exception(text, text, text) IS
 	'Removes an e-mail address or phone number from the exception list of a workspace and tenant; returns whether it was there.';
 
-CREATE FUNCTION returning_crm.import_exceptions(
-	lines text,
-	tenant text DEFAULT NULL,
-	workspace text DEFAULT 'default')
+-- The lines of an import, split and checked for their encoding (src/import.c)
+CREATE FUNCTION returning_crm._split_lines(text)
+RETURNS TABLE (line integer, content text, problem text)
+LANGUAGE C STRICT IMMUTABLE AS 'MODULE_PATHNAME', 'returning_split_lines_text';
+CREATE FUNCTION returning_crm._split_lines(bytea)
+RETURNS TABLE (line integer, content text, problem text)
+LANGUAGE C STRICT IMMUTABLE AS 'MODULE_PATHNAME', 'returning_split_lines_bytea';
+
+-- The shared body of both import_exceptions: one set-based pass that
+-- checks, normalises, deduplicates and inserts the lines and reports each.
+CREATE FUNCTION returning_crm._import_lines(contents text[], problems text[],
+											tenant text, workspace text)
 RETURNS TABLE (line integer, value text, status text, reason text)
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -434,63 +427,86 @@ BEGIN
 	IF workspace IS NULL OR workspace = '' THEN
 		RAISE EXCEPTION 'workspace must not be empty' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	-- One set-based pass: split, check, normalise, deduplicate, insert.
-	CREATE TEMP TABLE IF NOT EXISTS returning_import (
-		line int, value text, comment text, kind text, normalized text, reason text, first int
-	) ON COMMIT DROP;
-	TRUNCATE pg_temp.returning_import;
-
-	INSERT INTO pg_temp.returning_import
-	SELECT p.line, p.raw, p.comment, v.kind, v.normalized,
-		   CASE WHEN p.problem IS NOT NULL THEN p.problem
-				WHEN v.kind IS NULL THEN 'neither an e-mail address nor a phone number' END,
-		   NULL
-	  FROM (SELECT t.n::int AS line,
-				   left(btrim(split_part(x.l, ';', 1)), 1000) AS raw,
-				   CASE WHEN strpos(x.l, ';') > 0 THEN nullif(btrim(substr(x.l, strpos(x.l, ';') + 1)), '') END AS comment,
-				   CASE WHEN btrim(x.l, E' \t') = '' THEN 'blank line'
-						WHEN length(x.l) > 2000 THEN 'malformed: line longer than 2000 characters'
-						WHEN translate(x.l, E'\t', ' ') ~ '[[:cntrl:]]' THEN 'malformed: control character in line'
-						WHEN btrim(split_part(x.l, ';', 1), E' \t') = '' THEN 'malformed: no value before ";"'
-						WHEN length(btrim(substr(x.l, strpos(x.l, ';') + 1))) > 255 AND strpos(x.l, ';') > 0
-							THEN 'comment longer than 255 characters'
-				   END AS problem
-			  FROM string_to_table(CASE WHEN right(lines, 1) = E'\n' THEN left(lines, -1) ELSE lines END, E'\n')
-				   WITH ORDINALITY AS t(l0, n),
-			  LATERAL (SELECT rtrim(t.l0, E'\r') AS l) x(l)
-		   ) AS p
-	  LEFT JOIN LATERAL returning_crm._exception_value(CASE WHEN p.problem IS NULL THEN p.raw END, region) v ON true;
-
-	UPDATE pg_temp.returning_import i SET first = f.first
-	  FROM (SELECT j.kind, j.normalized, min(j.line) AS first FROM pg_temp.returning_import j
-			 WHERE j.reason IS NULL GROUP BY j.kind, j.normalized) f
-	 WHERE i.reason IS NULL AND i.kind = f.kind AND i.normalized = f.normalized;
-
 	RETURN QUERY
-	WITH added AS (
-		INSERT INTO returning_crm.exception AS e (workspace, tenant, kind, value, comment)
-		SELECT import_exceptions.workspace, import_exceptions.tenant, i.kind, i.normalized, i.comment
-		  FROM pg_temp.returning_import i WHERE i.reason IS NULL AND i.line = i.first
-		ON CONFLICT ON CONSTRAINT exception_value_key DO NOTHING
-		RETURNING e.kind, e.value
+	WITH p AS (
+		SELECT t.n::int AS line,
+			   left(btrim(split_part(t.l, ';', 1)), 1000) AS raw,
+			   CASE WHEN strpos(t.l, ';') > 0 THEN nullif(btrim(substr(t.l, strpos(t.l, ';') + 1)), '') END AS comment,
+			   CASE WHEN t.pre IS NOT NULL THEN t.pre
+					WHEN btrim(t.l, E' \t') = '' THEN 'blank line'
+					WHEN length(t.l) > 2000 THEN 'malformed: line longer than 2000 characters'
+					WHEN translate(t.l, E'\t', ' ') ~ '[[:cntrl:]]' THEN 'malformed: control character in line'
+					WHEN btrim(split_part(t.l, ';', 1), E' \t') = '' THEN 'malformed: no value before ";"'
+					WHEN length(btrim(substr(t.l, strpos(t.l, ';') + 1))) > 255 AND strpos(t.l, ';') > 0
+						THEN 'comment longer than 255 characters'
+			   END AS problem
+		  FROM unnest(contents, problems) WITH ORDINALITY AS t(l, pre, n)
+	), v AS (
+		SELECT p.line, p.raw, p.comment, e.kind, e.normalized,
+			   CASE WHEN p.problem IS NOT NULL THEN p.problem
+					WHEN e.kind IS NULL THEN 'neither an e-mail address nor a phone number' END AS reason
+		  FROM p
+		  LEFT JOIN LATERAL returning_crm._exception_value(CASE WHEN p.problem IS NULL THEN p.raw END,
+														   region) e ON true
+	), f AS (
+		SELECT v.*, CASE WHEN v.reason IS NULL
+						 THEN min(v.line) FILTER (WHERE v.reason IS NULL)
+								 OVER (PARTITION BY v.kind, v.normalized) END AS first
+		  FROM v
+	), added AS (
+		SELECT x->>'kind' AS kind, x->>'value' AS value
+		  FROM returning_crm._config_write('add_exceptions', workspace, NULL,
+				(SELECT coalesce(jsonb_agg(jsonb_build_object('tenant', _import_lines.tenant,
+						'kind', f.kind, 'value', f.normalized, 'comment', f.comment)), '[]')
+				   FROM f WHERE f.reason IS NULL AND f.line = f.first)) x
 	)
-	SELECT i.line, coalesce(i.normalized, i.value)::text,
-		   CASE WHEN i.reason IS NOT NULL THEN 'skipped'
-				WHEN i.line <> i.first OR a.value IS NULL THEN 'duplicate'
+	SELECT f.line, coalesce(f.normalized, f.raw)::text,
+		   CASE WHEN f.reason IS NOT NULL THEN 'skipped'
+				WHEN f.line <> f.first OR a.value IS NULL THEN 'duplicate'
 				ELSE 'added' END,
-		   CASE WHEN i.reason IS NOT NULL THEN i.reason
-				WHEN i.line <> i.first THEN format('same %s as line %s',
-												   CASE i.kind WHEN 'email' THEN 'address' ELSE 'number' END, i.first)
+		   CASE WHEN f.reason IS NOT NULL THEN f.reason
+				WHEN f.line <> f.first THEN format('same %s as line %s',
+												   CASE f.kind WHEN 'email' THEN 'address' ELSE 'number' END, f.first)
 				WHEN a.value IS NULL THEN 'already on the exception list' END
-	  FROM pg_temp.returning_import i
-	  LEFT JOIN added a ON a.kind = i.kind AND a.value = i.normalized AND i.line = i.first
-	 ORDER BY i.line;
-	DROP TABLE pg_temp.returning_import;
+	  FROM f
+	  LEFT JOIN added a ON a.kind = f.kind AND a.value = f.normalized AND f.line = f.first
+	 ORDER BY f.line;
 END
+$$;
+
+CREATE FUNCTION returning_crm.import_exceptions(
+	lines text,
+	tenant text DEFAULT NULL,
+	workspace text DEFAULT 'default')
+RETURNS TABLE (line integer, value text, status text, reason text)
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT * FROM returning_crm._import_lines(
+		ARRAY(SELECT s.content FROM returning_crm._split_lines(lines) s ORDER BY s.line),
+		ARRAY(SELECT s.problem FROM returning_crm._split_lines(lines) s ORDER BY s.line),
+		tenant, workspace)
 $$;
 REVOKE ALL ON FUNCTION returning_crm.import_exceptions(text, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm.import_exceptions(text, text, text) IS
-	'Imports exceptions, one "value;comment" per line (the comment is optional), and reports every line: added, duplicate (within the input or already on the list) or skipped with the reason (blank, malformed, comment too long, neither an address nor a number).';
+	'Imports exceptions, one "value;comment" per line (the comment is optional), and reports every line: added, duplicate (within the input or already on the list) or skipped with the reason (blank, malformed, not UTF-8 in an SQL_ASCII database, comment too long, neither an address nor a number).';
+
+CREATE FUNCTION returning_crm.import_exceptions(
+	lines bytea,
+	tenant text DEFAULT NULL,
+	workspace text DEFAULT 'default')
+RETURNS TABLE (line integer, value text, status text, reason text)
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT * FROM returning_crm._import_lines(
+		ARRAY(SELECT s.content FROM returning_crm._split_lines(lines) s ORDER BY s.line),
+		ARRAY(SELECT s.problem FROM returning_crm._split_lines(lines) s ORDER BY s.line),
+		tenant, workspace)
+$$;
+REVOKE ALL ON FUNCTION returning_crm.import_exceptions(bytea, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.import_exceptions(bytea, text, text) IS
+	'Imports exceptions from a file of unknown encoding, as import_exceptions(text): a line that is not UTF-8, or holds a character the database cannot store, is skipped with its number.';
 
 -- The kind, tenant and normalised addresses of one row of an attached table
 CREATE FUNCTION returning_crm._row_addresses(rel regclass, row_id bigint, row_tenant text DEFAULT NULL)
@@ -530,7 +546,6 @@ BEGIN
 	END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION returning_crm._row_addresses(regclass, bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm._row_addresses(regclass, bigint, text) IS
 	'The normalised e-mail addresses and phone numbers of one row of an attached table, with the row''s tenant.';
 
@@ -561,12 +576,12 @@ BEGIN
 	LOOP
 		found_row := true;
 		-- The row's own addresses (leads have them; orders rarely)
-		INSERT INTO returning_crm.exception AS e (workspace, tenant, kind, value, comment)
-		SELECT DISTINCT _exclude.workspace, r.tenant, r.kind, r.value,
-			   format('Excluded with %s %s.', rtrim(_exclude.kind, 's'), row_id)
-		  FROM returning_crm._row_addresses(a.relid, row_id, c.tenant) r
-		ON CONFLICT ON CONSTRAINT exception_value_key DO NOTHING;
-		GET DIAGNOSTICS n = ROW_COUNT;
+		SELECT count(*) INTO n
+		  FROM returning_crm._config_write('add_exceptions', _exclude.workspace, NULL,
+				(SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('tenant', r.tenant, 'kind', r.kind,
+						'value', r.value,
+						'comment', format('Excluded with %s %s.', rtrim(_exclude.kind, 's'), row_id))), '[]')
+				   FROM returning_crm._row_addresses(a.relid, row_id, c.tenant) r));
 		added := added + n;
 		-- Its client's: the company when set, else the contact
 		IF coalesce(c.company, 0) <> 0 THEN
@@ -579,13 +594,13 @@ BEGIN
 			clients := NULL;
 		END IF;
 		IF clients IS NOT NULL THEN
-			INSERT INTO returning_crm.exception AS e (workspace, tenant, kind, value, comment)
-			SELECT DISTINCT _exclude.workspace, c.tenant, r.kind, r.value,
-				   format('Excluded with %s %s.', rtrim(_exclude.kind, 's'), row_id)
-			  FROM returning_crm._row_addresses(clients,
-					CASE WHEN coalesce(c.company, 0) <> 0 THEN c.company ELSE c.contact END, c.tenant) r
-			ON CONFLICT ON CONSTRAINT exception_value_key DO NOTHING;
-			GET DIAGNOSTICS n = ROW_COUNT;
+			SELECT count(*) INTO n
+			  FROM returning_crm._config_write('add_exceptions', _exclude.workspace, NULL,
+					(SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('tenant', c.tenant, 'kind', r.kind,
+							'value', r.value,
+							'comment', format('Excluded with %s %s.', rtrim(_exclude.kind, 's'), row_id))), '[]')
+					   FROM returning_crm._row_addresses(clients,
+							CASE WHEN coalesce(c.company, 0) <> 0 THEN c.company ELSE c.contact END, c.tenant) r));
 			added := added + n;
 		END IF;
 	END LOOP;
@@ -596,14 +611,12 @@ BEGIN
 	RETURN added;
 END
 $$;
-REVOKE ALL ON FUNCTION returning_crm._exclude(text, bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm._exclude(text, bigint, text) IS
 	'The shared body of exclude_lead and exclude_order.';
 
 CREATE FUNCTION returning_crm.exclude_lead(id bigint, workspace text DEFAULT 'default')
 RETURNS bigint
 LANGUAGE sql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT returning_crm._exclude('leads', id, workspace) $$;
 REVOKE ALL ON FUNCTION returning_crm.exclude_lead(bigint, text) FROM PUBLIC;
@@ -613,7 +626,6 @@ COMMENT ON FUNCTION returning_crm.exclude_lead(bigint, text) IS
 CREATE FUNCTION returning_crm.exclude_order(id bigint, workspace text DEFAULT 'default')
 RETURNS bigint
 LANGUAGE sql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT returning_crm._exclude('orders', id, workspace) $$;
 REVOKE ALL ON FUNCTION returning_crm.exclude_order(bigint, text) FROM PUBLIC;
