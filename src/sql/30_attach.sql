@@ -654,6 +654,9 @@ BEGIN
 END
 $$;
 
+-- An event trigger function is not called directly; nobody needs EXECUTE.
+REVOKE ALL ON FUNCTION returning_crm._on_drop() FROM PUBLIC;
+
 CREATE EVENT TRIGGER returning_drop ON sql_drop
 	EXECUTE FUNCTION returning_crm._on_drop();
 COMMENT ON EVENT TRIGGER returning_drop IS
