@@ -40,7 +40,7 @@ BEGIN
 	USING won;
 END
 $$;
--- The extension's indexes (recognised by their comment) of tables of a schema
+-- The extension's indexes, recognised by their comment, with their tables
 CREATE VIEW integ.rule_indexes AS
 SELECT i.indrelid::regclass AS tbl, c.relname AS index_name,
 	   pg_get_expr(i.indpred, i.indrelid) AS predicate

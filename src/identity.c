@@ -39,6 +39,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "identity.h"
 #include "security.h"
@@ -94,6 +95,24 @@ identity_invalidate(Datum arg, Oid relid)
 
 	foreach(lc, workspaces)
 		((Workspace *) lfirst(lc))->valid = false;
+}
+
+/*
+ * A schema renamed sends no relcache invalidation for its tables, but the
+ * statements hold their qualified names.
+ */
+static void
+identity_namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	identity_invalidate(arg, InvalidOid);
+}
+
+static void
+register_callbacks(void)
+{
+	CacheRegisterRelcacheCallback(identity_invalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, identity_namespace_callback, (Datum) 0);
+	callback_registered = true;
 }
 
 static void
@@ -225,10 +244,7 @@ workspace_get(const char *name)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("workspace must not be empty")));
 	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(identity_invalidate, (Datum) 0);
-		callback_registered = true;
-	}
+		register_callbacks();
 	foreach(lc, workspaces)
 	{
 		Workspace  *e = (Workspace *) lfirst(lc);
@@ -470,10 +486,7 @@ identity_is_excluded(const char *workspace, const char *tenant,
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(identity_invalidate, (Datum) 0);
-		callback_registered = true;
-	}
+		register_callbacks();
 	if (exception_plan == NULL)
 		exception_plan = keep_plan(exception_query, 4, argtypes);
 

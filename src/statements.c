@@ -233,11 +233,15 @@ statement_of_row(Relation rel, AttachKind kind, AttachedTable **table)
 	}
 	*table = get_attached_table(RelationGetRelid(rel), kind);
 	if (frame == NULL)
+	{
+		/* a disabled statement trigger is reported by name */
+		check_trigger_set(rel, 0);
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("statement trigger of attached table \"%s\" did not run",
 						RelationGetRelationName(rel)),
 				 errhint("Do not disable single triggers of an attached table; use returning_crm.detach().")));
+	}
 	frame->table = *table;
 	return frame;
 }
