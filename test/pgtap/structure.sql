@@ -16,7 +16,7 @@ BEGIN;
 
 CREATE EXTENSION "returning";
 
-SELECT plan(67);
+SELECT plan(70);
 
 -- ---------------------------------------------------------------------------
 -- Fixture: an application schema with a leads and an orders table, attached
@@ -382,6 +382,21 @@ SELECT is(
 	'the event trigger returning_drop detaches dropped tables');
 SELECT ok(NOT has_function_privilege('public', 'returning_crm._on_drop()', 'execute'),
 	'PUBLIC cannot execute returning_crm._on_drop()');
+
+-- Every function runs with its caller's rights; none sets its own rights
+SELECT is((SELECT count(*) FROM pg_proc
+			WHERE pronamespace = 'returning_crm'::regnamespace AND prosecdef), 0::bigint,
+	'no function of the extension is SECURITY DEFINER');
+-- Every SQL and PL/pgSQL function fixes its search_path
+SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+			WHERE p.pronamespace = 'returning_crm'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
+			  AND NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)), 0::bigint,
+	'every SQL and PL/pgSQL function of the extension runs with search_path pg_catalog, pg_temp');
+-- The configuration is written only through the checked _config_write()
+SELECT is((SELECT count(*) FROM information_schema.role_table_grants
+			WHERE table_schema = 'returning_crm' AND grantee = 'PUBLIC'
+			  AND privilege_type <> 'SELECT'), 0::bigint,
+	'PUBLIC may not write any table of the extension');
 
 -- ---------------------------------------------------------------------------
 -- 9. reclassify right after attach changes nothing (1 test)
