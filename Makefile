@@ -15,6 +15,7 @@ OBJS = \
 	src/attach.o \
 	src/identity.o \
 	src/routing.o \
+	src/routing_decide.o \
 	src/security.o \
 	src/triggers.o \
 	src/indexes.o \

@@ -301,7 +301,7 @@ static const char *const config_query =
 "       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name END AS state_column,"
 "       a.pipeline_column, a.amount_column, a.name_column, a.title_column,"
 "       a.email_columns, a.phone_columns, a.match_on_insert, a.new_status,"
-"       a.column_prefix"
+"       a.column_prefix, a.responsible_column"
 "  FROM returning_crm.attachment a"
 " WHERE a.relid OPERATOR(pg_catalog.=) $1";
 
@@ -380,6 +380,7 @@ load_attached_table(Oid relid)
 	resolve_column(&at->amount, relid, cfg, desc, "amount_column");
 	resolve_column(&at->name, relid, cfg, desc, "name_column");
 	resolve_column(&at->title, relid, cfg, desc, "title_column");
+	resolve_column(&at->responsible, relid, cfg, desc, "responsible_column");
 	at->n_email = resolve_columns(&at->email, relid, cfg, desc, "email_columns");
 	at->n_phone = resolve_columns(&at->phone, relid, cfg, desc, "phone_columns");
 	{

@@ -554,8 +554,7 @@ prepare_rank(RankTable *rt, bool orders, int k)
 		return NULL;
 	initStringInfo(&cond);
 	appendStringInfo(&cond, "FROM %s t WHERE ", at->qualified_name);
-	append_client_condition(&cond, at, "t", k == 0 ? CLIENT_COMPANY : CLIENT_CONTACT);
-	appendStringInfo(&cond, " AND t.%s OPERATOR(pg_catalog.=) $1", col->name);
+	append_routing_client_filter(&cond, at, "t", k == 0 ? CLIENT_COMPANY : CLIENT_CONTACT, 1);
 	append_tenant_param(&cond, at, "t", 2);
 
 	initStringInfo(&buf);

@@ -43,6 +43,7 @@
 
 #include "returning.h"
 #include "security.h"
+#include "routing.h"
 #include "statements.h"
 
 PG_FUNCTION_INFO_V1(order_row_trigger);

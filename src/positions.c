@@ -210,6 +210,29 @@ append_base_cast(StringInfo buf, const char *expr, Oid typid)
 }
 
 /*
+ * SQL for "the row is one of the client's ($n) for inquiry routing": the
+ * rows of a company client, or of a contact client together with those of
+ * any company whose row names the contact (a B2B contact who writes about
+ * its company's open order is attached to that order).  The rules of
+ * section 3 do not use this: for them a contact's row of a company is the
+ * company's.
+ */
+void
+append_routing_client_filter(StringInfo buf, AttachedTable *at, const char *alias,
+							 ClientKind kind, int param)
+{
+	if (kind == CLIENT_COMPANY)
+	{
+		append_client_condition(buf, at, alias, CLIENT_COMPANY);
+		appendStringInfo(buf, " AND %s.%s OPERATOR(pg_catalog.=) $%d", alias,
+						 at->company.name, param);
+	}
+	else
+		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.=) $%d", alias,
+						 at->contact.name, param);
+}
+
+/*
  * "alias.ordered_by, alias.id" or "alias.id": the position in SQL, as the
  * keys of an ORDER BY (desc) or of an index (alias NULL).
  */

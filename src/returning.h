@@ -93,6 +93,7 @@ typedef struct AttachedTable
 	MappedColumn amount;		/* orders, may be unmapped */
 	MappedColumn name;			/* contacts: filled by routing */
 	MappedColumn title;			/* companies and leads: filled by routing */
+	MappedColumn responsible;	/* the user responsible (a manager), any type */
 	int			n_email;
 	MappedColumn *email;		/* text or text[] columns */
 	int			n_phone;
@@ -243,6 +244,8 @@ extern void append_position(StringInfo buf, AttachedTable *at, const char *alias
 extern void append_operator(StringInfo buf, Oid typid, int strategy);
 extern void append_base_cast(StringInfo buf, const char *expr, Oid typid);
 extern void append_not_repeat(StringInfo buf, const char *state);
+extern void append_routing_client_filter(StringInfo buf, AttachedTable *at,
+										 const char *alias, ClientKind kind, int param);
 extern void append_client_key_exprs(StringInfo buf, AttachedTable *at,
 									const char *alias);
 extern void append_array_literal(StringInfo buf, const ValueList *list);
@@ -256,19 +259,6 @@ extern void lock_lead(AttachedTable *at, int64 lead_id, const char *tenant);
 /* identity.c */
 extern HeapTuple identity_bind_lead(AttachedTable *at, HeapTuple tuple,
 									TupleDesc tupdesc);
-
-/*
- * routing.c: orders that inquiry routing creates for a known client in
- * lead-free mode are repeated inquiries (SPEC.md section 3, rule 2).
- * routing_inserting_known_client() is true while routing inserts such an
- * order; routing_order_is_routed() also finds orders routed earlier (it
- * probes returning_crm.routed_order, and only for a row whose state is
- * already repeated_inquiry).
- */
-extern bool routing_inserting_known_client(void);
-extern bool routing_order_is_routed(AttachedTable *at, const Row *row);
-extern void append_order_is_routed(StringInfo buf, AttachedTable *at,
-								   const char *alias);
 
 /* orders.c */
 extern uint64 orders_recompute_all(AttachedTable *at);

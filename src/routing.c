@@ -79,6 +79,7 @@
 #include "utils/syscache.h"
 
 #include "identity.h"
+#include "routing.h"
 #include "normalize.h"
 #include "returning.h"
 #include "security.h"
@@ -95,23 +96,6 @@ PG_FUNCTION_INFO_V1(route_inquiry);
 
 /* Most columns one routed INSERT sets, payload included */
 #define MAX_INSERT_COLUMNS	64
-
-typedef enum Decision
-{
-	DECISION_EXCLUDED,
-	DECISION_ATTACHED_TO_ORDER,
-	DECISION_ATTACHED_TO_LEAD,
-	DECISION_REPEAT_ORDER,
-	DECISION_REPEAT_LEAD,
-	DECISION_ATTACHED_TO_CLIENT,
-	DECISION_NEW_LEAD,
-	DECISION_NEW_ORDER
-} Decision;
-
-static const char *const decision_names[] = {
-	"excluded", "attached_to_order", "attached_to_lead", "repeat_order",
-	"repeat_lead", "attached_to_client", "new_lead", "new_order"
-};
 
 static const char *const channels[] = {"email", "call", "webform", "chat"};
 
@@ -144,25 +128,47 @@ static MemoryContext routing_context = NULL;
 /* The orders table into which routing is inserting a known client's order */
 static Oid	inserting_known_client = InvalidOid;
 
-/* The outcome of one inquiry */
+/* An inquiry as given, its addresses normalised */
+typedef struct Inquiry
+{
+	char	   *email;
+	char	   *phone;
+	char	   *name;
+	char	   *company_title;
+	char	   *channel;
+	Jsonb	   *payload;
+	char	   *tenant;
+	char	   *workspace;
+	char	   *email_norm;
+	char	   *phone_norm;
+} Inquiry;
+
+/* The workspace an inquiry is routed in */
+typedef struct Route
+{
+	AttachedTable *leads;
+	AttachedTable *orders;
+	AttachedTable *contacts;
+	AttachedTable *companies;
+	AttachedTable *target;		/* leads, or orders in lead-free mode */
+	IdentitySettings settings;
+	bool		lead_free;
+	InsertValue values[MAX_INSERT_COLUMNS]; /* the payload's, then routing's */
+	int			n_payload;
+} Route;
+
+/* What routing found, and then did */
 typedef struct Outcome
 {
+	RoutingFacts facts;
 	Decision	decision;
+	ClientKey	client;			/* the top-ranked client, kind NONE: none */
 	int64		lead_id;		/* 0: none */
-	List	   *order_ids;		/* of int64 pointers */
-	int64		contact_id;
+	List	   *order_ids;		/* of int64 pointers, ascending */
+	int64		contact_id;		/* the sides of the client, 0: none */
 	int64		company_id;
+	char	   *responsible;	/* text form, or NULL */
 } Outcome;
-
-/*
- * Is routing inserting an order for a known client in lead-free mode right
- * now?  Read by the order trigger (orders.c).
- */
-bool
-routing_inserting_known_client(void)
-{
-	return OidIsValid(inserting_known_client);
-}
 
 /* Find, or make room for, a kept statement; NULL plan: make it */
 static RoutingPlan *
@@ -311,13 +317,33 @@ client_column(AttachedTable *at, ClientKind kind)
 	return kind == CLIENT_COMPANY ? &at->company : &at->contact;
 }
 
+/* "alias.responsible::text" or "NULL::text" */
+static void
+append_responsible(StringInfo buf, AttachedTable *at, const char *alias)
+{
+	if (at->responsible.attnum != InvalidAttrNumber)
+		appendStringInfo(buf, "%s.%s::pg_catalog.text", alias, at->responsible.name);
+	else
+		appendStringInfoString(buf, "NULL::pg_catalog.text");
+}
+
+static int
+int64_ptr_cmp(const ListCell *a, const ListCell *b)
+{
+	int64		x = *(int64 *) lfirst(a);
+	int64		y = *(int64 *) lfirst(b);
+
+	return (x > y) - (x < y);
+}
+
 /*
- * The ids of the rows of a leads or orders table that belong to a client
- * (by the client rules of positions.c) and are open, ascending; for leads,
- * only repeat leads, and only the latest one.
+ * The open rows of a leads or orders table that are the client's for
+ * routing (append_routing_client_filter): for orders all of them, by id,
+ * with *responsible that of the latest by position; for leads the latest
+ * open repeat lead and its responsible.
  */
 static List *
-open_rows_of_client(AttachedTable *at, const ClientKey *client)
+open_rows_of_client(AttachedTable *at, const ClientKey *client, char **responsible)
 {
 	RoutingPlan *entry;
 	char		key[NAMEDATALEN * 2];
@@ -326,6 +352,7 @@ open_rows_of_client(AttachedTable *at, const ClientKey *client)
 	List	   *ids = NIL;
 	MemoryContext caller = CurrentMemoryContext;
 
+	*responsible = NULL;
 	if (client_column(at, client->kind)->attnum == InvalidAttrNumber)
 		return NIL;
 
@@ -337,11 +364,10 @@ open_rows_of_client(AttachedTable *at, const ClientKey *client)
 		Oid			argtypes[2] = {INT8OID, TEXTOID};
 
 		initStringInfo(&sql);
-		appendStringInfo(&sql, "SELECT o.%s::pg_catalog.int8 FROM %s o WHERE ",
-						 at->id.name, at->qualified_name);
-		append_client_condition(&sql, at, "o", client->kind);
-		appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) $1",
-						 client_column(at, client->kind)->name);
+		appendStringInfo(&sql, "SELECT o.%s::pg_catalog.int8, ", at->id.name);
+		append_responsible(&sql, at, "o");
+		appendStringInfo(&sql, " FROM %s o WHERE ", at->qualified_name);
+		append_routing_client_filter(&sql, at, "o", client->kind, 1);
 		append_tenant_param(&sql, at, "o", 2);
 		appendStringInfoString(&sql, " AND (");
 		append_closed_condition(&sql, at, "o");
@@ -351,7 +377,10 @@ open_rows_of_client(AttachedTable *at, const ClientKey *client)
 							 " ORDER BY o.%s DESC LIMIT 1",
 							 at->state.name, at->id.name);
 		else
-			appendStringInfo(&sql, " ORDER BY o.%s", at->id.name);
+		{
+			appendStringInfoString(&sql, " ORDER BY ");
+			append_position(&sql, at, "o", false);
+		}
 		entry->plan = keep_plan(sql.data, 2, argtypes);
 		pfree(sql.data);
 	}
@@ -363,12 +392,73 @@ open_rows_of_client(AttachedTable *at, const ClientKey *client)
 	{
 		bool		isnull;
 		int64	   *id = MemoryContextAlloc(caller, sizeof(int64));
+		Datum		r;
 
 		*id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
 										  SPI_tuptable->tupdesc, 1, &isnull));
 		ids = lappend(ids, id);
+		/* the latest by position: the last row */
+		r = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+		*responsible = isnull ? NULL : MemoryContextStrdup(caller, TextDatumGetCString(r));
 	}
+	list_sort(ids, int64_ptr_cmp);
 	return ids;
+}
+
+/*
+ * One row of an attached table by id ($1) and tenant ($2): its responsible
+ * and, for a contact, the company it works for (company_column), or 0.
+ * Returns false when there is no such row the caller may see.
+ */
+static bool
+read_row(AttachedTable *at, int64 id, const char *tenant, char **responsible,
+		 int64 *company_id)
+{
+	RoutingPlan *entry;
+	char		key[NAMEDATALEN * 2];
+	Datum		args[2];
+	char		nulls[2] = {' ', tenant ? ' ' : 'n'};
+	MemoryContext caller = CurrentMemoryContext;
+	bool		isnull;
+	Datum		v;
+
+	*responsible = NULL;
+	*company_id = 0;
+	snprintf(key, sizeof(key), "row:%u", at->relid);
+	entry = routing_plan(at, key);
+	if (entry->plan == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[2] = {INT8OID, TEXTOID};
+		bool		works_for = at->kind == ATTACH_CONTACTS &&
+			at->company.attnum != InvalidAttrNumber;
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT ");
+		append_responsible(&sql, at, "t");
+		if (works_for)
+			appendStringInfo(&sql, ", t.%s::pg_catalog.int8", at->company.name);
+		else
+			appendStringInfoString(&sql, ", NULL::pg_catalog.int8");
+		appendStringInfo(&sql, " FROM %s t WHERE t.%s OPERATOR(pg_catalog.=) $1",
+						 at->qualified_name, at->id.name);
+		append_tenant_param(&sql, at, "t", 2);
+		entry->plan = keep_plan(sql.data, 2, argtypes);
+		pfree(sql.data);
+	}
+	args[0] = Int64GetDatum(id);
+	args[1] = tenant ? CStringGetTextDatum(tenant) : (Datum) 0;
+	if (SPI_execute_plan(entry->plan, args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read a row of \"%s\"", get_rel_name(at->relid));
+	if (SPI_processed == 0)
+		return false;
+	v = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		*responsible = MemoryContextStrdup(caller, TextDatumGetCString(v));
+	v = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (!isnull)
+		*company_id = DatumGetInt64(v);
+	return true;
 }
 
 /*
@@ -864,310 +954,477 @@ text_arg(FunctionCallInfo fcinfo, int n)
 	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
-/*
- * route_inquiry(email, phone, name, company_title, channel, payload, tenant,
- *				 workspace)
- *	 RETURNS (decision, inquiry_id, lead_id, order_ids, contact_id, company_id)
- */
-Datum
-route_inquiry(PG_FUNCTION_ARGS)
+/* The arguments of route_inquiry(), checked */
+static void
+read_arguments(FunctionCallInfo fcinfo, Inquiry *inq)
 {
-	char	   *email = text_arg(fcinfo, 0);
-	char	   *phone = text_arg(fcinfo, 1);
-	char	   *name = text_arg(fcinfo, 2);
-	char	   *company_title = text_arg(fcinfo, 3);
-	char	   *channel = text_arg(fcinfo, 4);
-	Jsonb	   *payload = PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5);
-	char	   *tenant = text_arg(fcinfo, 6);
-	char	   *workspace = text_arg(fcinfo, 7);
 	bool		known_channel = false;
-	AttachedTable *leads;
-	AttachedTable *orders;
-	AttachedTable *contacts;
-	AttachedTable *target;
-	IdentitySettings settings;
-	bool		lead_free;
-	char	   *email_norm = NULL;
-	char	   *phone_norm = NULL;
-	InsertValue values[MAX_INSERT_COLUMNS];
-	int			n_payload;
-	Outcome		out = {DECISION_NEW_LEAD, 0, NIL, 0, 0};
-	int64		inquiry_id;
-	TupleDesc	resultdesc;
-	Datum		result[6];
-	bool		resultnull[6] = {false, false, false, false, false, false};
-	static SPIPlanPtr log_plan = NULL;
-	MemoryContext caller = CurrentMemoryContext;
 
-	/* The arguments */
-	if (channel != NULL)
+	inq->email = text_arg(fcinfo, 0);
+	inq->phone = text_arg(fcinfo, 1);
+	inq->name = text_arg(fcinfo, 2);
+	inq->company_title = text_arg(fcinfo, 3);
+	inq->channel = text_arg(fcinfo, 4);
+	inq->payload = PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5);
+	inq->tenant = text_arg(fcinfo, 6);
+	inq->workspace = text_arg(fcinfo, 7);
+	if (inq->channel != NULL)
 		for (int i = 0; i < lengthof(channels); i++)
-			if (strcmp(channel, channels[i]) == 0)
+			if (strcmp(inq->channel, channels[i]) == 0)
 				known_channel = true;
 	if (!known_channel)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid inquiry channel \"%s\"", channel ? channel : "NULL"),
+				 errmsg("invalid inquiry channel \"%s\"", inq->channel ? inq->channel : "NULL"),
 				 errhint("Use one of email, call, webform or chat.")));
-	if (workspace == NULL || *workspace == '\0')
+	if (inq->workspace == NULL || *inq->workspace == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("workspace must not be empty")));
-	if (get_call_result_type(fcinfo, NULL, &resultdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+}
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
-	/* The workspace: its tables and settings */
-	leads = find_attached_table(workspace, ATTACH_LEADS);
-	orders = find_attached_table(workspace, ATTACH_ORDERS);
-	contacts = find_attached_table(workspace, ATTACH_CONTACTS);
-	settings = identity_settings(workspace);
-	lead_free = leads == NULL || !settings.leads_enabled;
-	target = lead_free ? orders : leads;
-	if (target == NULL)
+/*
+ * The workspace's tables and settings, the table rows would go into, the
+ * payload checked against it, and the normalised addresses.  Connected to
+ * SPI.
+ */
+static void
+load_route(Inquiry *inq, Route *r)
+{
+	r->leads = find_attached_table(inq->workspace, ATTACH_LEADS);
+	r->orders = find_attached_table(inq->workspace, ATTACH_ORDERS);
+	r->contacts = find_attached_table(inq->workspace, ATTACH_CONTACTS);
+	r->companies = find_attached_table(inq->workspace, ATTACH_COMPANIES);
+	r->settings = identity_settings(inq->workspace);
+	r->lead_free = r->leads == NULL || !r->settings.leads_enabled;
+	r->target = r->lead_free ? r->orders : r->leads;
+	if (r->target == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("workspace \"%s\" has no table to route inquiries to", workspace),
-				 errdetail(leads == NULL ? "It has neither a leads nor an orders table."
+				 errmsg("workspace \"%s\" has no table to route inquiries to", inq->workspace),
+				 errdetail(r->leads == NULL ? "It has neither a leads nor an orders table."
 						   : "Leads are disabled in it, and it has no orders table."),
 				 errhint("Attach a table with returning_crm.attach_leads() or returning_crm.attach_orders().")));
-	check_tenant(target, tenant);
+	check_tenant(r->target, inq->tenant);
 
 	/* The payload goes into the lead or order routing would insert */
-	n_payload = payload_values(target, payload, values);
+	r->n_payload = payload_values(r->target, inq->payload, r->values);
 
-	if (email)
-		email_norm = normalize_email_cstr(email, strlen(email));
-	if (phone)
-		phone_norm = normalize_phone_cstr(phone, strlen(phone), settings.default_region);
+	inq->email_norm = inq->email ? normalize_email_cstr(inq->email, strlen(inq->email)) : NULL;
+	inq->phone_norm = inq->phone ?
+		normalize_phone_cstr(inq->phone, strlen(inq->phone), r->settings.default_region) : NULL;
+}
 
-	if ((strcmp(channel, "email") == 0 || strcmp(channel, "call") == 0) &&
-		(email_norm || phone_norm) &&
-		identity_is_excluded(workspace, tenant, email_norm, phone_norm))
-		out.decision = DECISION_EXCLUDED;
+/*
+ * Both sides of the top-ranked client, for the rows routing creates or
+ * binds: a contact and the company it works for (by the contacts'
+ * company_column), or a company and the best-ranked matched contact that
+ * works for it.  Also the client's responsible, else its company's.
+ */
+static void
+find_sides(Route *r, Inquiry *inq, List *ranked, Outcome *out)
+{
+	char	   *responsible = NULL;
+	int64		works_for = 0;
+	ListCell   *lc;
+
+	if (out->client.kind == CLIENT_CONTACT)
+	{
+		out->contact_id = out->client.id;
+		if (r->contacts != NULL)
+			(void) read_row(r->contacts, out->contact_id, inq->tenant, &responsible,
+							&works_for);
+		out->company_id = works_for;
+		if (responsible == NULL && works_for != 0 && r->companies != NULL)
+		{
+			int64		unused;
+
+			(void) read_row(r->companies, works_for, inq->tenant, &responsible, &unused);
+		}
+	}
 	else
 	{
-		List	   *matches;
-		List	   *ranked;
-
-		/* Serialise on the addresses, then read what is committed now */
-		lock_addresses(target->workspace_key, tenant, email_norm, phone_norm);
-		refresh_snapshot(false);
-
-		matches = (email_norm || phone_norm) ?
-			identity_find(workspace, tenant, email_norm, phone_norm) : NIL;
-		ranked = matches != NIL ? identity_rank_clients(workspace, tenant, matches) : NIL;
-
-		if (ranked != NIL)
+		out->company_id = out->client.id;
+		if (r->companies != NULL)
 		{
-			IdentityMatch *top = linitial(ranked);
-			ClientKey	client;
-			List	   *open_leads = NIL;
+			int64		unused;
 
-			client.kind = top->entity == IDENTITY_COMPANY ? CLIENT_COMPANY : CLIENT_CONTACT;
-			client.id = top->id;
-			client.tenant = tenant;
-			if (client.kind == CLIENT_COMPANY)
-				out.company_id = client.id;
-			else
-				out.contact_id = client.id;
-
-			/* Serialise on the client, and look at its rows once more */
-			lock_client(target, &client);
-			refresh_snapshot(true);
-
-			if (orders)
-				out.order_ids = open_rows_of_client(orders, &client);
-			if (out.order_ids == NIL && !lead_free)
-				open_leads = open_rows_of_client(leads, &client);
-
-			if (out.order_ids != NIL)
-				out.decision = DECISION_ATTACHED_TO_ORDER;
-			else if (open_leads != NIL)
-			{
-				out.decision = DECISION_ATTACHED_TO_LEAD;
-				out.lead_id = *(int64 *) linitial(open_leads);
-			}
-			else if (lead_free || settings.repeat_sales)
-			{
-				int			n = n_payload;
-				const MappedColumn *col = client_column(target, client.kind);
-				char		idtext[32];
-
-				if (col->attnum == InvalidAttrNumber)
-					ereport(ERROR,
-							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-							 errmsg("table %s has no %s column", target->qualified_name,
-									client.kind == CLIENT_COMPANY ? "company" : "contact"),
-							 errdetail("The inquiry belongs to a known %s.",
-									   client.kind == CLIENT_COMPANY ? "company" : "contact")));
-				snprintf(idtext, sizeof(idtext), INT64_FORMAT, client.id);
-				add_value(values, &n, 0, col->attnum, idtext);
-				add_inquiry_values(values, &n, target, tenant,
-								   first_of(name, company_title, email, phone),
-								   email_norm ? email_norm : email,
-								   phone_norm ? phone_norm : phone);
-
-				if (lead_free)
-				{
-					int64	   *id = palloc(sizeof(int64));
-
-					out.decision = DECISION_REPEAT_ORDER;
-					*id = insert_known_client_order(target, values, n, tenant);
-					out.order_ids = list_make1(id);
-				}
-				else
-				{
-					out.decision = DECISION_REPEAT_LEAD;
-					out.lead_id = insert_row(target, values, n);
-				}
-			}
-			else
-				out.decision = DECISION_ATTACHED_TO_CLIENT;
+			(void) read_row(r->companies, out->company_id, inq->tenant, &responsible,
+							&unused);
 		}
-		else
-		{
-			ListCell   *lc;
-
-			/* No client: the latest matching open lead, or a closed one */
-			if (!lead_free)
+		if (r->contacts != NULL && r->contacts->company.attnum != InvalidAttrNumber)
+			foreach(lc, ranked)
 			{
-				foreach(lc, matches)
+				IdentityMatch *m = lfirst(lc);
+				char	   *unused;
+
+				if (m->entity != IDENTITY_CONTACT)
+					continue;
+				if (read_row(r->contacts, m->id, inq->tenant, &unused, &works_for) &&
+					works_for == out->company_id)
 				{
-					IdentityMatch *m = lfirst(lc);
-
-					if (m->entity == IDENTITY_LEAD && m->id > out.lead_id)
-						out.lead_id = m->id;
-				}
-				if (out.lead_id == 0 && settings.use_finished_lead &&
-					(email_norm || phone_norm))
-					out.lead_id = latest_closed_lead(leads, tenant, email_norm,
-													 phone_norm, settings.default_region);
-			}
-
-			if (out.lead_id != 0)
-				out.decision = DECISION_ATTACHED_TO_LEAD;
-			else
-			{
-				int			n = n_payload;
-
-				if (lead_free && contacts != NULL &&
-					target->contact.attnum != InvalidAttrNumber)
-				{
-					InsertValue cv[8];
-					int			cn = 0;
-					char	   *idtext;
-
-					check_tenant(contacts, tenant);
-					add_value(cv, &cn, 0, contacts->tenant.attnum, tenant);
-					add_value(cv, &cn, 0, contacts->name.attnum,
-							  first_of(name, email, phone, company_title));
-					add_address_values(cv, &cn, contacts,
-									   email_norm ? email_norm : email,
-									   phone_norm ? phone_norm : phone);
-					out.contact_id = insert_row(contacts, cv, cn);
-					idtext = psprintf(INT64_FORMAT, out.contact_id);
-					add_value(values, &n, 0, target->contact.attnum, idtext);
-				}
-				add_inquiry_values(values, &n, target, tenant,
-								   first_of(name, company_title, email, phone),
-								   email_norm ? email_norm : email,
-								   phone_norm ? phone_norm : phone);
-				if (lead_free)
-				{
-					int64	   *id = palloc(sizeof(int64));
-
-					out.decision = DECISION_NEW_ORDER;
-					*id = insert_row(target, values, n);
-					out.order_ids = list_make1(id);
-				}
-				else
-				{
-					out.decision = DECISION_NEW_LEAD;
-					out.lead_id = insert_row(target, values, n);
+					out->contact_id = m->id;
+					break;
 				}
 			}
-		}
-		PopActiveSnapshot();
 	}
+	out->responsible = responsible;
+}
 
-	/* The log */
+/*
+ * The facts about a known client (the top-ranked one): its sides, its open
+ * orders and open repeat leads, read after its lock.
+ */
+static void
+find_client_facts(Route *r, Inquiry *inq, List *ranked, Outcome *out)
+{
+	IdentityMatch *top = linitial(ranked);
+	char	   *responsible;
+	ClientKey	company;
+
+	out->facts.client = true;
+	out->client.kind = top->entity == IDENTITY_COMPANY ? CLIENT_COMPANY : CLIENT_CONTACT;
+	out->client.id = top->id;
+	out->client.tenant = inq->tenant;
+
+	/*
+	 * Serialise on the client, and on the company a contact works for, whose
+	 * client a created row becomes (always contact before company: no cycle);
+	 * then look at the rows once more.
+	 */
+	lock_client(r->target, &out->client);
+	find_sides(r, inq, ranked, out);
+	if (out->client.kind == CLIENT_CONTACT && out->company_id != 0)
 	{
-		Datum		args[15];
-		char		nulls[15];
-		Datum		orders_array = (Datum) 0;
-		int			k = 0;
-		bool		isnull;
-		MemoryContext old;
+		company.kind = CLIENT_COMPANY;
+		company.id = out->company_id;
+		company.tenant = inq->tenant;
+		lock_client(r->target, &company);
+	}
+	refresh_snapshot(true);
 
-		if (log_plan == NULL)
+	/* the responsible of what it is bound to, else the client's (find_sides) */
+	if (r->orders)
+		out->order_ids = open_rows_of_client(r->orders, &out->client, &responsible);
+	out->facts.client_open_orders = out->order_ids != NIL;
+	if (out->order_ids != NIL)
+	{
+		if (responsible != NULL)
+			out->responsible = responsible;
+	}
+	else if (!r->lead_free)
+	{
+		List	   *leads = open_rows_of_client(r->leads, &out->client, &responsible);
+
+		out->facts.client_open_repeat_leads = leads != NIL;
+		if (leads != NIL)
 		{
-			Oid			argtypes[13] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-			TEXTOID, TEXTOID, JSONBOID, TEXTOID, INT8OID, INT8ARRAYOID, INT8OID, INT8OID};
-
-			log_plan = keep_plan("INSERT INTO returning_crm.inquiry (workspace, tenant, channel,"
-								 " email, phone, name, company_title, payload, decision, lead_id,"
-								 " order_ids, contact_id, company_id)"
-								 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-								 " RETURNING id", 13, argtypes);
+			out->lead_id = *(int64 *) linitial(leads);
+			if (responsible != NULL)
+				out->responsible = responsible;
 		}
-		if (out.order_ids != NIL)
-		{
-			Datum	   *ids = palloc(sizeof(Datum) * list_length(out.order_ids));
-			ListCell   *lc;
-			int			i = 0;
+	}
+}
 
-			foreach(lc, out.order_ids)
-				ids[i++] = Int64GetDatum(*(int64 *) lfirst(lc));
-			orders_array = PointerGetDatum(construct_array(ids, i, INT8OID, 8,
-														   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		}
+/* No client: the latest matching open lead, or with use_finished_lead a closed one */
+static void
+find_lead_facts(Route *r, Inquiry *inq, List *matches, Outcome *out)
+{
+	ListCell   *lc;
+	int64		unused;
 
+	if (r->lead_free)
+		return;
+	foreach(lc, matches)
+	{
+		IdentityMatch *m = lfirst(lc);
+
+		if (m->entity == IDENTITY_LEAD && m->id > out->lead_id)
+			out->lead_id = m->id;
+	}
+	out->facts.open_lead = out->lead_id != 0;
+	if (routing_needs_closed_lead(&out->facts) && (inq->email_norm || inq->phone_norm))
+	{
+		out->lead_id = latest_closed_lead(r->leads, inq->tenant, inq->email_norm,
+										  inq->phone_norm, r->settings.default_region);
+		out->facts.closed_lead = out->lead_id != 0;
+	}
+	if (out->lead_id != 0)
+		(void) read_row(r->leads, out->lead_id, inq->tenant, &out->responsible, &unused);
+}
+
+/*
+ * Everything routing must know to decide: the exception list first (for
+ * email and call), then, under the address locks, the matching clients and
+ * leads.  Leaves a snapshot pushed when it got past the exception list.
+ */
+static bool
+find_facts(Route *r, Inquiry *inq, Outcome *out)
+{
+	List	   *matches;
+	List	   *ranked;
+
+	out->facts.checked_channel = strcmp(inq->channel, "email") == 0 ||
+		strcmp(inq->channel, "call") == 0;
+	out->facts.lead_free = r->lead_free;
+	out->facts.repeat_sales = r->settings.repeat_sales;
+	out->facts.use_finished_lead = r->settings.use_finished_lead;
+	if (out->facts.checked_channel && (inq->email_norm || inq->phone_norm))
+		out->facts.listed = identity_is_excluded(inq->workspace, inq->tenant,
+												 inq->email_norm, inq->phone_norm);
+	if (out->facts.checked_channel && out->facts.listed)
+		return false;
+
+	/* Serialise on the addresses, then read what is committed now */
+	lock_addresses(r->target->workspace_key, inq->tenant, inq->email_norm, inq->phone_norm);
+	refresh_snapshot(false);
+	matches = (inq->email_norm || inq->phone_norm) ?
+		identity_find(inq->workspace, inq->tenant, inq->email_norm, inq->phone_norm) : NIL;
+	ranked = matches != NIL ? identity_rank_clients(inq->workspace, inq->tenant, matches) : NIL;
+	if (ranked != NIL)
+		find_client_facts(r, inq, ranked, out);
+	else
+		find_lead_facts(r, inq, matches, out);
+	return true;
+}
+
+/* Add a column with an id value to a routed INSERT */
+static void
+add_id_value(InsertValue *values, int *n, const MappedColumn *col, int64 id)
+{
+	if (id != 0)
+		add_value(values, n, 0, col->attnum, psprintf(INT64_FORMAT, id));
+}
+
+/*
+ * Insert the lead or order of a known client: both of its sides, and its
+ * responsible.
+ */
+static void
+insert_for_client(Route *r, Inquiry *inq, Outcome *out)
+{
+	AttachedTable *t = r->target;
+	int			n = r->n_payload;
+	const MappedColumn *col = client_column(t, out->client.kind);
+
+	if (col->attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table %s has no %s column", t->qualified_name,
+						out->client.kind == CLIENT_COMPANY ? "company" : "contact"),
+				 errdetail("The inquiry belongs to a known %s.",
+						   out->client.kind == CLIENT_COMPANY ? "company" : "contact")));
+	add_id_value(r->values, &n, &t->company, out->company_id);
+	add_id_value(r->values, &n, &t->contact, out->contact_id);
+	add_value(r->values, &n, 0, t->responsible.attnum, out->responsible);
+	add_inquiry_values(r->values, &n, t, inq->tenant,
+					   first_of(inq->name, inq->company_title, inq->email, inq->phone),
+					   inq->email_norm ? inq->email_norm : inq->email,
+					   inq->phone_norm ? inq->phone_norm : inq->phone);
+	if (out->decision == DECISION_REPEAT_ORDER)
+	{
+		int64	   *id = palloc(sizeof(int64));
+
+		*id = insert_known_client_order(t, r->values, n, inq->tenant);
+		out->order_ids = list_make1(id);
+	}
+	else
+		out->lead_id = insert_row(t, r->values, n);
+}
+
+/* Insert a new lead, or in lead-free mode a contact and an order */
+static void
+insert_for_nobody(Route *r, Inquiry *inq, Outcome *out)
+{
+	AttachedTable *t = r->target;
+	int			n = r->n_payload;
+
+	if (r->lead_free && r->contacts != NULL && t->contact.attnum != InvalidAttrNumber)
+	{
+		InsertValue cv[8];
+		int			cn = 0;
+
+		check_tenant(r->contacts, inq->tenant);
+		add_value(cv, &cn, 0, r->contacts->tenant.attnum, inq->tenant);
+		add_value(cv, &cn, 0, r->contacts->name.attnum,
+				  first_of(inq->name, inq->email, inq->phone, inq->company_title));
+		add_address_values(cv, &cn, r->contacts,
+						   inq->email_norm ? inq->email_norm : inq->email,
+						   inq->phone_norm ? inq->phone_norm : inq->phone);
+		out->contact_id = insert_row(r->contacts, cv, cn);
+		add_id_value(r->values, &n, &t->contact, out->contact_id);
+	}
+	add_inquiry_values(r->values, &n, t, inq->tenant,
+					   first_of(inq->name, inq->company_title, inq->email, inq->phone),
+					   inq->email_norm ? inq->email_norm : inq->email,
+					   inq->phone_norm ? inq->phone_norm : inq->phone);
+	if (r->lead_free)
+	{
+		int64	   *id = palloc(sizeof(int64));
+
+		*id = insert_row(t, r->values, n);
+		out->order_ids = list_make1(id);
+	}
+	else
+		out->lead_id = insert_row(t, r->values, n);
+}
+
+/* Carry out the decision: the rows it creates */
+static void
+apply_decision(Route *r, Inquiry *inq, Outcome *out)
+{
+	switch (out->decision)
+	{
+		case DECISION_REPEAT_ORDER:
+		case DECISION_REPEAT_LEAD:
+			insert_for_client(r, inq, out);
+			break;
+		case DECISION_NEW_LEAD:
+		case DECISION_NEW_ORDER:
+			insert_for_nobody(r, inq, out);
+			break;
+		default:
+			/* bound to what it found: nothing to create */
+			break;
+	}
+}
+
+/* The order ids as a bigint[], or (Datum) 0 */
+static Datum
+order_ids_array(List *order_ids)
+{
+	Datum	   *ids;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (order_ids == NIL)
+		return (Datum) 0;
+	ids = palloc(sizeof(Datum) * list_length(order_ids));
+	foreach(lc, order_ids)
+		ids[i++] = Int64GetDatum(*(int64 *) lfirst(lc));
+	return PointerGetDatum(construct_array(ids, i, INT8OID, 8, FLOAT8PASSBYVAL,
+										   TYPALIGN_DOUBLE));
+}
+
+/* The columns of returning_crm.inquiry that log_inquiry() writes */
+#define LOG_COLUMNS 14
+
+/* Log the inquiry in returning_crm.inquiry; returns its id */
+static int64
+log_inquiry(Inquiry *inq, Outcome *out, Datum orders_array)
+{
+	static SPIPlanPtr log_plan = NULL;
+	Datum		args[LOG_COLUMNS];
+	char		nulls[LOG_COLUMNS];
+	int			k = 0;
+	bool		isnull;
+
+	if (log_plan == NULL)
+	{
+		Oid			argtypes[LOG_COLUMNS] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+			TEXTOID, TEXTOID, JSONBOID, TEXTOID, INT8OID, INT8ARRAYOID, INT8OID, INT8OID,
+		TEXTOID};
+
+		log_plan = keep_plan("INSERT INTO returning_crm.inquiry (workspace, tenant, channel,"
+							 " email, phone, name, company_title, payload, decision, lead_id,"
+							 " order_ids, contact_id, company_id, responsible)"
+							 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+							 " RETURNING id", LOG_COLUMNS, argtypes);
+	}
 #define LOG_TEXT(s) \
-		do { nulls[k] = (s) ? ' ' : 'n'; args[k++] = (s) ? CStringGetTextDatum(s) : (Datum) 0; } while (0)
+	do { nulls[k] = (s) ? ' ' : 'n'; args[k++] = (s) ? CStringGetTextDatum(s) : (Datum) 0; } while (0)
 #define LOG_ID(v) \
-		do { nulls[k] = (v) != 0 ? ' ' : 'n'; args[k++] = Int64GetDatum(v); } while (0)
-		LOG_TEXT(workspace);
-		LOG_TEXT(tenant);
-		LOG_TEXT(channel);
-		LOG_TEXT(email);
-		LOG_TEXT(phone);
-		LOG_TEXT(name);
-		LOG_TEXT(company_title);
-		nulls[k] = payload ? ' ' : 'n';
-		args[k++] = PointerGetDatum(payload);
-		LOG_TEXT(decision_names[out.decision]);
-		LOG_ID(out.lead_id);
-		nulls[k] = orders_array ? ' ' : 'n';
-		args[k++] = orders_array;
-		LOG_ID(out.contact_id);
-		LOG_ID(out.company_id);
+	do { nulls[k] = (v) != 0 ? ' ' : 'n'; args[k++] = Int64GetDatum(v); } while (0)
+	LOG_TEXT(inq->workspace);
+	LOG_TEXT(inq->tenant);
+	LOG_TEXT(inq->channel);
+	LOG_TEXT(inq->email);
+	LOG_TEXT(inq->phone);
+	LOG_TEXT(inq->name);
+	LOG_TEXT(inq->company_title);
+	nulls[k] = inq->payload ? ' ' : 'n';
+	args[k++] = PointerGetDatum(inq->payload);
+	LOG_TEXT(decision_names[out->decision]);
+	LOG_ID(out->lead_id);
+	nulls[k] = orders_array ? ' ' : 'n';
+	args[k++] = orders_array;
+	LOG_ID(out->contact_id);
+	LOG_ID(out->company_id);
+	LOG_TEXT(out->responsible);
 #undef LOG_TEXT
 #undef LOG_ID
+	Assert(k == LOG_COLUMNS);
 
-		execute_as_owner(log_plan, args, nulls, SPI_OK_INSERT_RETURNING);
-		inquiry_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 1, &isnull));
+	execute_as_owner(log_plan, args, nulls, SPI_OK_INSERT_RETURNING);
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									   &isnull));
+}
 
-		/* The result row, in the caller's memory context */
-		old = MemoryContextSwitchTo(caller);
-		result[0] = CStringGetTextDatum(decision_names[out.decision]);
-		result[1] = Int64GetDatum(inquiry_id);
-		result[2] = Int64GetDatum(out.lead_id);
-		resultnull[2] = out.lead_id == 0;
-		result[3] = orders_array == (Datum) 0 ? (Datum) 0 :
-			PointerGetDatum(DatumGetArrayTypePCopy(orders_array));
-		resultnull[3] = orders_array == (Datum) 0;
-		result[4] = Int64GetDatum(out.contact_id);
-		resultnull[4] = out.contact_id == 0;
-		result[5] = Int64GetDatum(out.company_id);
-		resultnull[5] = out.company_id == 0;
-		MemoryContextSwitchTo(old);
-		SPI_finish();
+/* The result row of route_inquiry(), in the caller's memory context */
+static Datum
+result_row(FunctionCallInfo fcinfo, Outcome *out, int64 inquiry_id, Datum orders_array)
+{
+	TupleDesc	resultdesc;
+	Datum		result[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &resultdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	result[0] = CStringGetTextDatum(decision_names[out->decision]);
+	result[1] = Int64GetDatum(inquiry_id);
+	result[2] = Int64GetDatum(out->lead_id);
+	nulls[2] = out->lead_id == 0;
+	result[3] = orders_array == (Datum) 0 ? (Datum) 0 :
+		PointerGetDatum(DatumGetArrayTypePCopy(orders_array));
+	nulls[3] = orders_array == (Datum) 0;
+	result[4] = Int64GetDatum(out->contact_id);
+	nulls[4] = out->contact_id == 0;
+	result[5] = Int64GetDatum(out->company_id);
+	nulls[5] = out->company_id == 0;
+	result[6] = out->responsible ? CStringGetTextDatum(out->responsible) : (Datum) 0;
+	nulls[6] = out->responsible == NULL;
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(resultdesc), result, nulls));
+}
+
+/*
+ * route_inquiry(email, phone, name, company_title, channel, payload, tenant,
+ *				 workspace)
+ *	 RETURNS (decision, inquiry_id, lead_id, order_ids, contact_id, company_id,
+ *			  responsible)
+ *
+ * Read the arguments, find the facts, decide, apply, log, return.
+ */
+Datum
+route_inquiry(PG_FUNCTION_ARGS)
+{
+	Inquiry		inq;
+	Route		r;
+	Outcome		out;
+	MemoryContext caller = CurrentMemoryContext;
+	Datum		orders_array;
+	int64		inquiry_id;
+	Datum		result;
+	MemoryContext old;
+
+	memset(&out, 0, sizeof(out));
+	read_arguments(fcinfo, &inq);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	load_route(&inq, &r);
+	if (find_facts(&r, &inq, &out))
+	{
+		out.decision = routing_decide(&out.facts);
+		apply_decision(&r, &inq, &out);
+		PopActiveSnapshot();
 	}
+	else
+		out.decision = routing_decide(&out.facts);
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(resultdesc),
-													  result, resultnull)));
+	orders_array = order_ids_array(out.order_ids);
+	inquiry_id = log_inquiry(&inq, &out, orders_array);
+	old = MemoryContextSwitchTo(caller);
+	result = result_row(fcinfo, &out, inquiry_id, orders_array);
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
 }

@@ -45,6 +45,7 @@ CREATE TABLE returning_crm.attachment (
 	match_on_insert	boolean NOT NULL DEFAULT false,
 	name_column		name,
 	title_column	name,
+	responsible_column name,
 	email_columns	name[] NOT NULL DEFAULT '{}',
 	phone_columns	name[] NOT NULL DEFAULT '{}',
 	tenant_column	name,
@@ -61,6 +62,10 @@ COMMENT ON COLUMN returning_crm.attachment.success_values IS
 	'Closed-success statuses of leads, or won stages of orders.';
 COMMENT ON COLUMN returning_crm.attachment.failure_values IS
 	'Closed-failure statuses of leads, or lost stages of orders.';
+COMMENT ON COLUMN returning_crm.attachment.responsible_column IS
+	'The column of the user responsible for a row (a manager), which inquiry routing reads and fills.';
+COMMENT ON COLUMN returning_crm.attachment.company_column IS
+	'Leads and orders: the company client. Contacts: the company the contact works for (optional), which routing puts beside the contact.';
 COMMENT ON COLUMN returning_crm.attachment.new_status IS
 	'The status (leads) or stage (orders) of rows that inquiry routing inserts.';
 

@@ -371,6 +371,7 @@ BEGIN
 									   '{text,character varying}');
 	PERFORM returning_crm._column_type(a.relid, a.title_column, 'title_column',
 									   '{text,character varying}');
+	PERFORM returning_crm._column_type(a.relid, a.responsible_column, 'responsible_column');
 	PERFORM returning_crm._column_type(a.relid, c, 'email_columns',
 									   '{text,character varying,text[],character varying[]}')
 	   FROM unnest(a.email_columns) c;
@@ -501,7 +502,8 @@ CREATE FUNCTION returning_crm.attach_leads(
 	phone_columns name[] DEFAULT '{}',
 	tenant_column name DEFAULT NULL,
 	column_prefix text DEFAULT '',
-	workspace text DEFAULT 'default')
+	workspace text DEFAULT 'default',
+	responsible_column name DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
@@ -509,6 +511,7 @@ AS $$
 	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
 		jsonb_build_object(
 			'relid', table_name::oid, 'workspace', workspace, 'kind', 'leads',
+			'responsible_column', responsible_column,
 			'id_column', id_column, 'contact_column', contact_column,
 			'company_column', company_column, 'status_column', status_column,
 			'success_values', success_values, 'failure_values', failure_values,
@@ -536,7 +539,8 @@ CREATE FUNCTION returning_crm.attach_orders(
 	phone_columns name[] DEFAULT '{}',
 	tenant_column name DEFAULT NULL,
 	column_prefix text DEFAULT '',
-	workspace text DEFAULT 'default')
+	workspace text DEFAULT 'default',
+	responsible_column name DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
@@ -544,6 +548,7 @@ AS $$
 	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
 		jsonb_build_object(
 			'relid', table_name::oid, 'workspace', workspace, 'kind', 'orders',
+			'responsible_column', responsible_column,
 			'id_column', id_column, 'contact_column', contact_column,
 			'company_column', company_column, 'status_column', stage_column,
 			'success_values', won_values, 'failure_values', lost_values,
@@ -555,10 +560,10 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION returning_crm.attach_leads(regclass, name, name, name, name, text[], text[], text,
-											   boolean, name, name[], name[], name, text, text) IS
+											   boolean, name, name[], name[], name, text, text, name) IS
 	'Attaches a leads table: adds returning_state and is_repeat, installs the triggers and classifies the rows already there.';
 COMMENT ON FUNCTION returning_crm.attach_orders(regclass, name, name, name, name, text[], text[], name,
-												name, name, name, text, name, name[], name[], name, text, text) IS
+												name, name, name, text, name, name[], name[], name, text, text, name) IS
 	'Attaches an orders table: adds returning_state, is_new, is_repeat and is_repeated_inquiry, installs the triggers and classifies the rows already there.';
 
 -- Detach: the triggers and the indexes that served only them (including the

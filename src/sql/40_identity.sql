@@ -240,12 +240,13 @@ COMMENT ON FUNCTION returning_crm._create_identity_indexes(returning_crm.attachm
 CREATE FUNCTION returning_crm.attach_contacts(
 	table_name regclass,
 	id_column name DEFAULT 'id',
-	company_column name DEFAULT 'company_id',
+	company_column name DEFAULT NULL,
 	name_column name DEFAULT NULL,
 	email_columns name[] DEFAULT '{}',
 	phone_columns name[] DEFAULT '{}',
 	tenant_column name DEFAULT NULL,
-	workspace text DEFAULT 'default')
+	workspace text DEFAULT 'default',
+	responsible_column name DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
@@ -253,12 +254,13 @@ AS $$
 	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
 		jsonb_build_object(
 			'relid', table_name::oid, 'workspace', workspace, 'kind', 'contacts',
+			'responsible_column', responsible_column,
 			'id_column', id_column, 'company_column', company_column,
 			'name_column', name_column,
 			'email_columns', coalesce(email_columns, '{}'), 'phone_columns', coalesce(phone_columns, '{}'),
 			'tenant_column', tenant_column)))
 $$;
-COMMENT ON FUNCTION returning_crm.attach_contacts(regclass, name, name, name, name[], name[], name, text) IS
+COMMENT ON FUNCTION returning_crm.attach_contacts(regclass, name, name, name, name[], name[], name, text, name) IS
 	'Attaches a contacts table: its e-mail and phone columns get matching indexes, and inquiry routing fills its name column. Adds no column and no trigger.';
 
 CREATE FUNCTION returning_crm.attach_companies(
@@ -268,7 +270,8 @@ CREATE FUNCTION returning_crm.attach_companies(
 	email_columns name[] DEFAULT '{}',
 	phone_columns name[] DEFAULT '{}',
 	tenant_column name DEFAULT NULL,
-	workspace text DEFAULT 'default')
+	workspace text DEFAULT 'default',
+	responsible_column name DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
@@ -276,11 +279,12 @@ AS $$
 	SELECT returning_crm._attach(jsonb_populate_record(NULL::returning_crm.attachment,
 		jsonb_build_object(
 			'relid', table_name::oid, 'workspace', workspace, 'kind', 'companies',
+			'responsible_column', responsible_column,
 			'id_column', id_column, 'title_column', title_column,
 			'email_columns', coalesce(email_columns, '{}'), 'phone_columns', coalesce(phone_columns, '{}'),
 			'tenant_column', tenant_column)))
 $$;
-COMMENT ON FUNCTION returning_crm.attach_companies(regclass, name, name, name[], name[], name, text) IS
+COMMENT ON FUNCTION returning_crm.attach_companies(regclass, name, name, name[], name[], name, text, name) IS
 	'Attaches a companies table: its e-mail and phone columns get matching indexes, and inquiry routing fills its title column. Adds no column and no trigger.';
 
 -- Settings

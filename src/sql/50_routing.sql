@@ -21,7 +21,8 @@ CREATE TABLE returning_crm.inquiry (
 	lead_id			bigint,
 	order_ids		bigint[],
 	contact_id		bigint,
-	company_id		bigint
+	company_id		bigint,
+	responsible		text
 );
 CREATE INDEX inquiry_workspace_received_at_idx
 	ON returning_crm.inquiry (workspace, received_at);
@@ -44,8 +45,9 @@ COMMENT ON COLUMN returning_crm.inquiry.decision IS
 	'What routing decided: excluded, attached_to_order, attached_to_lead, repeat_order, repeat_lead, attached_to_client, new_lead or new_order.';
 COMMENT ON COLUMN returning_crm.inquiry.lead_id IS 'Lead created (new_lead, repeat_lead) or attached to (attached_to_lead).';
 COMMENT ON COLUMN returning_crm.inquiry.order_ids IS 'Open orders attached to (attached_to_order) or the order created (repeat_order, new_order).';
-COMMENT ON COLUMN returning_crm.inquiry.contact_id IS 'Contact the inquiry belongs to (a known client, or the one created by new_order).';
-COMMENT ON COLUMN returning_crm.inquiry.company_id IS 'Company the inquiry belongs to, when the known client is a company.';
+COMMENT ON COLUMN returning_crm.inquiry.contact_id IS 'Contact the inquiry belongs to: the known contact, the contact of a known company that the inquiry matched, or the one created by new_order.';
+COMMENT ON COLUMN returning_crm.inquiry.company_id IS 'Company the inquiry belongs to: the known company, or the company of the known contact.';
+COMMENT ON COLUMN returning_crm.inquiry.responsible IS 'The responsible user routing chose (text form of the responsible column), or NULL.';
 
 SELECT pg_catalog.pg_extension_config_dump('returning_crm.inquiry', '');
 SELECT pg_catalog.pg_extension_config_dump('returning_crm.inquiry_id_seq', '');
@@ -96,12 +98,23 @@ CREATE FUNCTION returning_crm.route_inquiry(
 	OUT lead_id bigint,
 	OUT order_ids bigint[],
 	OUT contact_id bigint,
-	OUT company_id bigint)
+	OUT company_id bigint,
+	OUT responsible text)
 RETURNS record
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'route_inquiry';
 
 COMMENT ON FUNCTION returning_crm.route_inquiry(text, text, text, text, text, jsonb, text, text) IS
-	'Routes an incoming inquiry to an open order, an open lead, a new or repeat lead or order, or its known client, and logs it in returning_crm.inquiry. Returns the decision; inquiry_id, the log row; lead_id, the lead created or attached to; order_ids, the open orders attached to or the order created; contact_id and company_id, the client (known, or the contact created). Rows are created with the caller''s privileges. Payload keys are column names of the table a row would be created in (leads; orders in lead-free mode), checked on every call and applied only when a row is created; an unknown key is an error (42703). An error rolls back everything, the log line included.';
+	'Routes an incoming inquiry to an open order, an open lead, a new or repeat lead or order, or its known client, and logs it in returning_crm.inquiry. Returns the decision; inquiry_id, the log row; lead_id, the lead created or attached to; order_ids, the open orders attached to or the order created; contact_id and company_id, both sides of the client (known, or the contact created); responsible, the responsible user of what it was bound to, else of the client, else of the contact''s company. Rows are created with the caller''s privileges. Payload keys are column names of the table a row would be created in (leads; orders in lead-free mode), checked on every call and applied only when a row is created; an unknown key is an error (42703). An error rolls back everything, the log line included.';
 
 REVOKE ALL ON FUNCTION returning_crm.route_inquiry(text, text, text, text, text, jsonb, text, text) FROM PUBLIC;
+
+-- The decision table alone (src/routing_decide.c), for its tests
+CREATE FUNCTION returning_crm._routing_decision(checked_channel boolean, listed boolean,
+	client boolean, client_open_orders boolean, client_open_repeat_leads boolean,
+	lead_free boolean, repeat_sales boolean, open_lead boolean,
+	use_finished_lead boolean, closed_lead boolean)
+RETURNS text
+LANGUAGE C IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'returning_routing_decision';
+COMMENT ON FUNCTION returning_crm._routing_decision(boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
+	'The decision route_inquiry() takes for the given facts, without looking anything up.';
