@@ -6,6 +6,9 @@ packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
 	libtap-parser-sourcehandler-pgtap-perl libphonenumber-dev g++ make)
 # libFuzzer targets are built with clang when it is wanted (make fuzz, make test).
 packages+=(clang libclang-rt-14-dev)
+# Citus is built from ../shared/vendor for test/citus (test/citus/build.sh).
+packages+=(liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libxslt1-dev libpam0g-dev libssl-dev
+	flex bison)
 
 missing=()
 for p in "${packages[@]}"; do

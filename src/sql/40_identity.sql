@@ -553,7 +553,9 @@ $$;
 COMMENT ON FUNCTION returning_crm._row_addresses(regclass, bigint, text) IS
 	'The normalised e-mail addresses and phone numbers of one row of an attached table, with the row''s tenant.';
 
--- The addresses of a lead or order and of its client, put on the list
+-- The addresses of a lead or order, of its company and of its contact, put
+-- on the list: both sides, so that the contact of a company's order does
+-- not stay routable.  Read with the caller's rights.
 CREATE FUNCTION returning_crm._exclude(kind text, row_id bigint, workspace text)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -562,7 +564,7 @@ AS $$
 DECLARE
 	a returning_crm.attachment;
 	c record;
-	clients regclass;
+	side record;
 	added bigint := 0;
 	n bigint;
 	found_row boolean := false;
@@ -579,34 +581,25 @@ BEGIN
 							a.relid, a.id_column) USING row_id
 	LOOP
 		found_row := true;
-		-- The row's own addresses (leads have them; orders rarely)
-		SELECT count(*) INTO n
-		  FROM returning_crm._config_write('add_exceptions', _exclude.workspace, NULL,
-				(SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('tenant', r.tenant, 'kind', r.kind,
-						'value', r.value,
-						'comment', format('Excluded with %s %s.', rtrim(_exclude.kind, 's'), row_id))), '[]')
-				   FROM returning_crm._row_addresses(a.relid, row_id, c.tenant) r));
-		added := added + n;
-		-- Its client's: the company when set, else the contact
-		IF coalesce(c.company, 0) <> 0 THEN
-			clients := (SELECT x.relid FROM returning_crm.attachment x
-						 WHERE x.workspace = _exclude.workspace AND x.kind = 'companies');
-		ELSIF coalesce(c.contact, 0) <> 0 THEN
-			clients := (SELECT x.relid FROM returning_crm.attachment x
-						 WHERE x.workspace = _exclude.workspace AND x.kind = 'contacts');
-		ELSE
-			clients := NULL;
-		END IF;
-		IF clients IS NOT NULL THEN
+		-- The row's own addresses (leads have them; orders rarely), then
+		-- those of its company and of its contact, when set
+		FOR side IN
+			SELECT a.relid AS rel, row_id AS id
+			UNION ALL
+			SELECT x.relid, c.company FROM returning_crm.attachment x
+			 WHERE x.workspace = _exclude.workspace AND x.kind = 'companies' AND coalesce(c.company, 0) <> 0
+			UNION ALL
+			SELECT x.relid, c.contact FROM returning_crm.attachment x
+			 WHERE x.workspace = _exclude.workspace AND x.kind = 'contacts' AND coalesce(c.contact, 0) <> 0
+		LOOP
 			SELECT count(*) INTO n
 			  FROM returning_crm._config_write('add_exceptions', _exclude.workspace, NULL,
 					(SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('tenant', c.tenant, 'kind', r.kind,
 							'value', r.value,
 							'comment', format('Excluded with %s %s.', rtrim(_exclude.kind, 's'), row_id))), '[]')
-					   FROM returning_crm._row_addresses(clients,
-							CASE WHEN coalesce(c.company, 0) <> 0 THEN c.company ELSE c.contact END, c.tenant) r));
+					   FROM returning_crm._row_addresses(side.rel, side.id, c.tenant) r));
 			added := added + n;
-		END IF;
+		END LOOP;
 	END LOOP;
 	IF NOT found_row THEN
 		RAISE EXCEPTION '% % does not exist in workspace "%"', rtrim(kind, 's'), row_id, workspace
@@ -625,7 +618,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT returning_crm._exclude('leads', id, workspace) $$;
 REVOKE ALL ON FUNCTION returning_crm.exclude_lead(bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm.exclude_lead(bigint, text) IS
-	'Puts the e-mail addresses and phone numbers of a lead, and of its client when it has one, on the exception list; returns how many were added.';
+	'Puts the e-mail addresses and phone numbers of a lead, of its company and of its contact on the exception list; returns how many were added.';
 
 CREATE FUNCTION returning_crm.exclude_order(id bigint, workspace text DEFAULT 'default')
 RETURNS bigint
@@ -634,7 +627,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT returning_crm._exclude('orders', id, workspace) $$;
 REVOKE ALL ON FUNCTION returning_crm.exclude_order(bigint, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm.exclude_order(bigint, text) IS
-	'Puts the e-mail addresses and phone numbers of an order''s client (and any of the order itself) on the exception list; returns how many were added.';
+	'Puts the e-mail addresses and phone numbers of an order''s company and of its contact (and any of the order itself) on the exception list; returns how many were added.';
 
 -- Matching, for SQL callers
 CREATE FUNCTION returning_crm.find_matches(email text, phone text,

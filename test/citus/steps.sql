@@ -1,0 +1,65 @@
+-- Writes through the coordinator into the workspace :ws (tables in schema
+-- :s), each followed by a from-scratch check of every state (see
+-- scenarios.sql). Included once per schema.
+SELECT * FROM citus_check.states(:'s', 'seeded');
+
+INSERT INTO :s.deal (tenant_id, id, stage, contact_id, created_at) VALUES (1, 101, 'won', 1, '2024-01-10');
+SELECT * FROM citus_check.states(:'s', '1 single-row insert');
+
+INSERT INTO :s.deal (tenant_id, id, stage, contact_id, company_id, lead_id, created_at) VALUES
+	(1, 102, 'new', 1, NULL, NULL, '2024-03-01'),
+	(1, 103, 'new', 1, 5, 12, '2024-02-01'),
+	(1, 104, 'new', NULL, NULL, 11, '2024-02-15'),
+	(1, 106, 'new', 1, NULL, NULL, '2024-07-01'),
+	(2, 101, 'new', 1, NULL, 11, '2024-03-01'),
+	(2, 102, 'new', 1, NULL, NULL, '2024-04-01'),
+	(3, 101, 'won', 1, NULL, NULL, '2024-01-01'),
+	(3, 102, 'new', 1, NULL, NULL, '2024-05-01');
+SELECT * FROM citus_check.states(:'s', '2 multi-row multi-tenant insert');
+
+UPDATE :s.deal SET stage = 'won' WHERE tenant_id = 2 AND id = 101;
+SELECT * FROM citus_check.states(:'s', '3 an earlier order won');
+
+UPDATE :s.deal SET contact_id = 2 WHERE tenant_id = 1 AND id = 102;
+SELECT * FROM citus_check.states(:'s', '4 an order moved to another client');
+
+DELETE FROM :s.deal WHERE tenant_id = 1 AND id = 101;
+SELECT * FROM citus_check.states(:'s', '5 a won order deleted');
+
+INSERT INTO :s.deal (tenant_id, id, stage, contact_id, created_at) VALUES
+	(2, 100, 'won', 1, '2023-06-01'),
+	(3, 100, 'won', 1, '2023-01-01');
+SELECT * FROM citus_check.states(:'s', '6 won orders inserted before all others');
+
+UPDATE :s.deal SET stage = 'lost' WHERE stage = 'won' AND tenant_id IN (2, 3);
+SELECT * FROM citus_check.states(:'s', '7 multi-tenant update');
+
+SELECT 'find_matches tenant 1: ' || coalesce(string_agg(entity || ' ' || id, ', ' ORDER BY entity, id), 'none')
+	FROM returning_crm.find_matches('ANNA@example.com', NULL, '1', :'ws');
+SELECT 'find_matches tenant 2: ' || coalesce(string_agg(entity || ' ' || id, ', ' ORDER BY entity, id), 'none')
+	FROM returning_crm.find_matches('anna@example.com', NULL, '2', :'ws');
+SELECT 'find_matches by phone, tenant 1: ' || coalesce(string_agg(entity || ' ' || id, ', ' ORDER BY entity, id), 'none')
+	FROM returning_crm.find_matches(NULL, '+4930901820', '1', :'ws');
+SELECT 'is_excluded: ' || returning_crm.is_excluded('anna@example.com', NULL, '1', :'ws');
+
+SELECT format('route known client with an open order: %s, orders %s, contact %s, lead %s',
+		decision, order_ids, contact_id, lead_id IS NOT NULL)
+	FROM returning_crm.route_inquiry('anna@example.com', tenant => '1', workspace => :'ws');
+SELECT format('route known client without orders or leads: %s, contact %s, lead state %s',
+		r.decision, r.contact_id, (SELECT l.returning_state FROM :s.lead l WHERE l.tenant_id = 2 AND l.id = r.lead_id))
+	FROM returning_crm.route_inquiry('dora@example.com', tenant => '2', workspace => :'ws') r;
+SELECT format('route unknown address: %s, lead state %s',
+		r.decision, (SELECT l.returning_state FROM :s.lead l WHERE l.tenant_id = 1 AND l.id = r.lead_id))
+	FROM returning_crm.route_inquiry('nobody@example.com', tenant => '1', workspace => :'ws') r;
+SELECT 'add_exception: ' || kind || ' ' || value
+	FROM returning_crm.add_exception('spam@example.com', tenant => '1', workspace => :'ws');
+SELECT format('route excluded address: %s, lead %s', decision, lead_id IS NOT NULL)
+	FROM returning_crm.route_inquiry('spam@example.com', tenant => '1', workspace => :'ws');
+SELECT * FROM citus_check.states(:'s', '8 after routing');
+
+TRUNCATE :s.lead;
+SELECT * FROM citus_check.states(:'s', '9 truncate of the leads');
+
+SELECT 'reclassify orders: ' || returning_crm.reclassify(:'s' || '.deal');
+SELECT 'reclassify leads: ' || returning_crm.reclassify(:'s' || '.lead');
+SELECT * FROM citus_check.states(:'s', '10 after reclassify');
