@@ -1,5 +1,5 @@
 -- Inquiry routing (route_inquiry), one named scenario per branch of the
--- decision list of SPEC.md section 5.
+-- decision table of the README ("Routing inquiries").
 CREATE EXTENSION "returning";
 SET client_min_messages = warning;
 CREATE SCHEMA crm;

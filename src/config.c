@@ -182,6 +182,8 @@ check_mapped_type(const MappedColumn *col, Oid relid, const char *field,
 			base == TEXTARRAYOID || base == VARCHARARRAYOID;
 	else if (strcmp(field, "state_column") == 0)
 		ok = base == TEXTOID;
+	else if (strcmp(field, "routed_column") == 0)
+		ok = base == BOOLOID;
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -301,7 +303,9 @@ static const char *const config_query =
 "       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name END AS state_column,"
 "       a.pipeline_column, a.amount_column, a.name_column, a.title_column,"
 "       a.email_columns, a.phone_columns, a.match_on_insert, a.new_status,"
-"       a.column_prefix, a.responsible_column"
+"       a.column_prefix, a.responsible_column,"
+"       CASE WHEN a.kind OPERATOR(pg_catalog.=) 'orders'"
+"       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_routed')::pg_catalog.name END AS routed_column"
 "  FROM returning_crm.attachment a"
 " WHERE a.relid OPERATOR(pg_catalog.=) $1";
 
@@ -381,6 +385,7 @@ load_attached_table(Oid relid)
 	resolve_column(&at->name, relid, cfg, desc, "name_column");
 	resolve_column(&at->title, relid, cfg, desc, "title_column");
 	resolve_column(&at->responsible, relid, cfg, desc, "responsible_column");
+	resolve_column(&at->routed, relid, cfg, desc, "routed_column");
 	at->n_email = resolve_columns(&at->email, relid, cfg, desc, "email_columns");
 	at->n_phone = resolve_columns(&at->phone, relid, cfg, desc, "phone_columns");
 	{

@@ -43,7 +43,6 @@
 
 #include "returning.h"
 #include "security.h"
-#include "routing.h"
 #include "statements.h"
 
 PG_FUNCTION_INFO_V1(order_row_trigger);
@@ -66,9 +65,7 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 	 * An order that inquiry routing created for a known client in lead-free
 	 * mode counts like an order from a repeat lead (routing.c).
 	 */
-	appendStringInfoChar(buf, '(');
-	append_order_is_routed(buf, at, alias);
-	appendStringInfoString(buf, " OR ");
+	appendStringInfo(buf, "(%s.%s IS TRUE OR ", alias, at->routed.name);
 
 	if (!OidIsValid(at->leads_relid))
 	{
@@ -340,6 +337,16 @@ lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client
 	return result;
 }
 
+/* Did routing create the order for a known client in lead-free mode? */
+static bool
+order_is_routed(AttachedTable *at, const Row *row)
+{
+	bool		isnull;
+	Datum		routed = row_attr(row, at->routed.attnum, &isnull);
+
+	return !isnull && DatumGetBool(routed);
+}
+
 static bool
 order_is_won(AttachedTable *at, const Row *row)
 {
@@ -364,7 +371,7 @@ classify(AttachedTable *at, StatementFrame *frame, const Row *row,
 	if (lead_is_repeat(at, frame, client, row))
 		return STATE_REPEATED_INQUIRY;
 	/* An order routed for a known client in lead-free mode (routing.c) */
-	if (routing_order_is_routed(at, row))
+	if (order_is_routed(at, row))
 		return STATE_REPEATED_INQUIRY;
 	return STATE_NEW;
 }

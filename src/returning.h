@@ -88,6 +88,7 @@ typedef struct AttachedTable
 	MappedColumn ordered_by;	/* orders: position, before the id */
 	MappedColumn tenant;
 	MappedColumn state;			/* <prefix>returning_state */
+	MappedColumn routed;		/* orders: <prefix>returning_routed */
 
 	MappedColumn pipeline;		/* orders, may be unmapped */
 	MappedColumn amount;		/* orders, may be unmapped */

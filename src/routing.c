@@ -3,28 +3,20 @@
  * routing.c
  *	  Routing incoming inquiries (returning_crm.route_inquiry).
  *
- * An inquiry (an e-mail, a call, a web form, a chat) is turned into the
- * first of these decisions that applies (SPEC.md section 5):
- *
- *	 excluded			 channel email or call, and its e-mail address or
- *						 phone number is on the exception list
- *	 attached_to_order	 the top-ranked matching client has open orders
- *	 attached_to_lead	 ... or open repeat leads; or no client matches but an
- *						 open lead does (or, with use_finished_lead, a closed
- *						 lead)
- *	 repeat_order		 lead-free mode: an order for the known client
- *	 repeat_lead		 repeat sales on: a lead for the known client
- *	 attached_to_client  repeat sales off: bound to the known client only
- *	 new_order			 lead-free mode, nobody known: a contact and an order
- *	 new_lead			 nobody known: a lead
+ * An inquiry (an e-mail, a call, a web form, a chat) is routed in steps:
+ * read the arguments, find the facts (the exception list, then under the
+ * address lock the matching clients and leads, then under the client's
+ * lock its open orders and repeat leads), decide (routing_decide.c, a pure
+ * table of cases), apply (the inserts), log, return.
  *
  * Matching, ranking, exceptions and settings come from identity.c.  Rows
  * are created with plain INSERT statements run through SPI, with the
  * privileges of the caller, so that the application's defaults,
  * constraints and triggers apply and the extension's triggers classify the
- * rows.  Every inquiry is logged in returning_crm.inquiry; that INSERT, and
- * the one into returning_crm.routed_order, run as the owner of those tables
- * (callers get no privileges on them).
+ * rows.  Every inquiry is logged in returning_crm.inquiry; that INSERT runs
+ * as the log's owner (callers get no privileges on it).  An order created
+ * for a known client in lead-free mode has <prefix>returning_routed set,
+ * which makes it a repeated inquiry by rule 2 (orders.c).
  *
  * Where the specification leaves room, routing does this:
  *	- Rows it creates get the mapped columns: the client, the tenant, the
@@ -125,9 +117,6 @@ typedef struct RoutingPlan
 static HTAB *routing_plans = NULL;
 static MemoryContext routing_context = NULL;
 
-/* The orders table into which routing is inserting a known client's order */
-static Oid	inserting_known_client = InvalidOid;
-
 /* An inquiry as given, its addresses normalised */
 typedef struct Inquiry
 {
@@ -212,82 +201,6 @@ routing_plan(AttachedTable *at, const char *key)
 	}
 	entry->at = at;
 	return entry;
-}
-
-/*
- * Is the order routed?  True while routing inserts it (once: the flag is
- * taken by the first order row of that table), and for a row whose state
- * is repeated_inquiry already and that returning_crm.routed_order lists:
- * an UPDATE keeps that fact.  Rows of any other state are not looked up,
- * so bulk statements pay nothing; orders whose client or position changes
- * are recomputed set-based, with append_order_is_routed().
- */
-bool
-routing_order_is_routed(AttachedTable *at, const Row *row)
-{
-	bool		isnull;
-	Datum		state;
-	RoutingPlan *entry;
-	char		key[NAMEDATALEN * 2];
-	Datum		args[2];
-	char		nulls[2] = {' ', ' '};
-	char	   *tenant;
-	bool		result;
-
-	if (inserting_known_client == at->relid)
-	{
-		inserting_known_client = InvalidOid;
-		return true;
-	}
-	state = row_attr(row, at->state.attnum, &isnull);
-	if (isnull || !text_equals(state, state_name(STATE_REPEATED_INQUIRY)))
-		return false;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	snprintf(key, sizeof(key), "routed:%u", at->relid);
-	entry = routing_plan(at, key);
-	if (entry->plan == NULL)
-	{
-		Oid			argtypes[2] = {INT8OID, TEXTOID};
-		char		sql[512];
-
-		snprintf(sql, sizeof(sql),
-				 "SELECT FROM returning_crm.routed_order r"
-				 " WHERE r.relid OPERATOR(pg_catalog.=) %u::pg_catalog.oid::pg_catalog.regclass"
-				 " AND r.order_id OPERATOR(pg_catalog.=) $1"
-				 " AND (r.tenant OPERATOR(pg_catalog.=) $2 OR (r.tenant IS NULL AND $2 IS NULL))", at->relid);
-		entry->plan = keep_plan(sql, 2, argtypes);
-	}
-	args[0] = Int64GetDatum(column_int64(&at->id, row, &isnull));
-	tenant = column_tenant(at, row);
-	if (tenant)
-		args[1] = CStringGetTextDatum(tenant);
-	else
-		nulls[1] = 'n';
-	if (SPI_execute_plan(entry->plan, args, nulls, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read returning_crm.routed_order");
-	result = SPI_processed > 0;
-	SPI_finish();
-	return result;
-}
-
-/*
- * SQL: "the order alias is listed in returning_crm.routed_order", for the
- * set-based recomputation of orders.c.
- */
-void
-append_order_is_routed(StringInfo buf, AttachedTable *at, const char *alias)
-{
-	appendStringInfo(buf,
-					 "EXISTS (SELECT FROM returning_crm.routed_order r"
-					 " WHERE r.relid OPERATOR(pg_catalog.=) %u::pg_catalog.oid::pg_catalog.regclass"
-					 " AND r.order_id OPERATOR(pg_catalog.=) %s.%s",
-					 at->relid, alias, at->id.name);
-	if (at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(buf, " AND r.tenant OPERATOR(pg_catalog.=) %s.%s::pg_catalog.text",
-						 alias, at->tenant.name);
-	appendStringInfoChar(buf, ')');
 }
 
 /* Append "alias.status::text = ANY ('{...}')" for the closed values */
@@ -727,7 +640,8 @@ payload_values(AttachedTable *at, Jsonb *payload, InsertValue *values)
 						 errmsg("column \"%s\" of table \"%s\" does not exist", key,
 								get_rel_name(at->relid)),
 						 errdetail("The payload of an inquiry names columns of the table that routing inserts into.")));
-			if (get_attgenerated(at->relid, attnum) != '\0' || attnum == at->state.attnum)
+			if (get_attgenerated(at->relid, attnum) != '\0' || attnum == at->state.attnum ||
+				attnum == at->routed.attnum)
 				ereport(ERROR,
 						(errcode(ERRCODE_GENERATED_ALWAYS),
 						 errmsg("column \"%s\" of table \"%s\" cannot be set by an inquiry's payload",
@@ -822,55 +736,6 @@ execute_as_owner(SPIPlanPtr plan, Datum *args, const char *nulls, int expected)
 	switch_back(&us);
 	if (rc != expected)
 		elog(ERROR, "could not write the inquiry log: %s", SPI_result_code_string(rc));
-}
-
-/* Remember that an order was routed for a known client */
-static void
-record_routed_order(AttachedTable *orders, int64 order_id, const char *tenant)
-{
-	static SPIPlanPtr plan = NULL;
-	Datum		args[3];
-	char		nulls[3] = {' ', ' ', ' '};
-
-	if (plan == NULL)
-	{
-		Oid			argtypes[3] = {OIDOID, INT8OID, TEXTOID};
-
-		plan = keep_plan("INSERT INTO returning_crm.routed_order (relid, order_id, tenant)"
-						 " VALUES ($1::pg_catalog.regclass, $2, $3)", 3, argtypes);
-	}
-	args[0] = ObjectIdGetDatum(orders->relid);
-	args[1] = Int64GetDatum(order_id);
-	if (tenant)
-		args[2] = CStringGetTextDatum(tenant);
-	else
-		nulls[2] = 'n';
-	execute_as_owner(plan, args, nulls, SPI_OK_INSERT);
-}
-
-/*
- * Insert an order for a known client in lead-free mode: the order trigger
- * classifies it as a repeated inquiry unless the client won before, and
- * returning_crm.routed_order keeps that fact for later recomputations.
- */
-static int64
-insert_known_client_order(AttachedTable *orders, InsertValue *values, int n,
-						  const char *tenant)
-{
-	int64		id = 0;
-
-	inserting_known_client = orders->relid;
-	PG_TRY();
-	{
-		id = insert_row(orders, values, n);
-	}
-	PG_FINALLY();
-	{
-		inserting_known_client = InvalidOid;
-	}
-	PG_END_TRY();
-	record_routed_order(orders, id, tenant);
-	return id;
 }
 
 /*
@@ -1225,7 +1090,9 @@ insert_for_client(Route *r, Inquiry *inq, Outcome *out)
 	{
 		int64	   *id = palloc(sizeof(int64));
 
-		*id = insert_known_client_order(t, r->values, n, inq->tenant);
+		/* the order trigger classifies it as from a repeat lead (rule 2) */
+		add_value(r->values, &n, 0, t->routed.attnum, "true");
+		*id = insert_row(t, r->values, n);
 		out->order_ids = list_make1(id);
 	}
 	else

@@ -1,9 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * routing.h
- *	  Inquiry routing: the decisions, the facts they are made from
- *	  (routing_decide.c), and what the order rules ask of routing
- *	  (routing.c).
+ *	  Inquiry routing: the decisions and the facts they are made from
+ *	  (routing_decide.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -49,10 +48,5 @@ extern Decision routing_decide(const RoutingFacts *facts);
 
 /* Does the decision need to know whether a closed lead matches? */
 extern bool routing_needs_closed_lead(const RoutingFacts *facts);
-
-/* routing.c, for the order rules (orders.c) */
-extern bool routing_order_is_routed(AttachedTable *at, const Row *row);
-extern void append_order_is_routed(StringInfo buf, AttachedTable *at,
-								   const char *alias);
 
 #endif							/* RETURNING_ROUTING_H */

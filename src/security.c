@@ -283,9 +283,7 @@ static const ConfigStatement config_statements[] = {
 		"     'attached_at', pg_catalog.now()))).*"
 	" RETURNING pg_catalog.to_jsonb(a.*)"},
 	{"detach", true,
-		"WITH r AS (DELETE FROM returning_crm.routed_order o"
-		"            WHERE o.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $2::pg_catalog.oid)"
-		" DELETE FROM returning_crm.attachment a"
+		"DELETE FROM returning_crm.attachment a"
 		"  WHERE a.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $2::pg_catalog.oid"
 	" RETURNING pg_catalog.to_jsonb(a.*)"},
 	/* old reads the row as the statement's snapshot saw it, before new */

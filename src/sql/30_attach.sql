@@ -107,6 +107,8 @@ AS $$
 			'True when the order is a repeat order: its client has a won order positioned before it.'
 		WHEN 'orders.is_repeated_inquiry' THEN
 			'True when the order is a repeated inquiry: it came from a repeat lead of a client that has no won order before it.'
+		WHEN 'orders.returning_routed' THEN
+			'True when inquiry routing created the order for a known client in lead-free mode: such an order counts like one from a repeat lead. Set by returning_crm.route_inquiry(); the application may set it too.'
 		WHEN 'leads.returning_state' THEN
 			'Repeat-business state of the lead, kept by the returning extension: new or repeat.'
 		WHEN 'leads.is_repeat' THEN
@@ -136,7 +138,8 @@ DECLARE
 	existing text;
 	adds text[] := '{}';
 BEGIN
-	FOREACH col IN ARRAY ARRAY['returning_state'] || array(SELECT 'is_' || x FROM unnest(flags) x) LOOP
+	FOREACH col IN ARRAY ARRAY['returning_state'] || array(SELECT 'is_' || x FROM unnest(flags) x)
+						 || CASE kind WHEN 'orders' THEN '{returning_routed}'::text[] ELSE '{}' END LOOP
 		comment := returning_crm._column_comment(kind, col);
 		IF length(prefix || col) > 63 THEN
 			RAISE EXCEPTION 'column name "%" is too long', prefix || col
@@ -157,6 +160,8 @@ BEGIN
 		END IF;
 		IF col = 'returning_state' THEN
 			adds := adds || format('ADD COLUMN %I pg_catalog.text', prefix || col);
+		ELSIF col = 'returning_routed' THEN
+			adds := adds || format('ADD COLUMN %I pg_catalog.bool', prefix || col);
 		ELSE
 			adds := adds || format('ADD COLUMN %I boolean GENERATED ALWAYS AS (%I OPERATOR(pg_catalog.=) %L::pg_catalog.text) STORED',
 								   prefix || col, state_col, substr(col, 4));
@@ -172,7 +177,8 @@ BEGIN
 	IF cardinality(adds) > 0 THEN
 		PERFORM returning_crm._as_owner(rel, format('ALTER TABLE %s %s', rel, array_to_string(adds, ', ')));
 	END IF;
-	FOREACH col IN ARRAY ARRAY['returning_state'] || array(SELECT 'is_' || x FROM unnest(flags) x) LOOP
+	FOREACH col IN ARRAY ARRAY['returning_state'] || array(SELECT 'is_' || x FROM unnest(flags) x)
+						 || CASE kind WHEN 'orders' THEN '{returning_routed}'::text[] ELSE '{}' END LOOP
 		PERFORM returning_crm._as_owner(rel, format('COMMENT ON COLUMN %s.%I IS %L', rel, prefix || col,
 					   returning_crm._column_comment(kind, col)));
 	END LOOP;
@@ -429,6 +435,13 @@ BEGIN
 														 a.relid, a.column_prefix || 'returning_state'));
 		PERFORM returning_crm._as_owner(a.relid, format('COMMENT ON COLUMN %s.%I IS %L', a.relid,
 			a.column_prefix || 'returning_state', returning_crm._column_comment(a.kind, 'returning_state')));
+		IF a.kind = 'orders' THEN
+			-- read by the rules (rule 2): there before the states are computed
+			PERFORM returning_crm._as_owner(a.relid, format('ALTER TABLE %s ADD COLUMN %I pg_catalog.bool',
+															 a.relid, a.column_prefix || 'returning_routed'));
+			PERFORM returning_crm._as_owner(a.relid, format('COMMENT ON COLUMN %s.%I IS %L', a.relid,
+				a.column_prefix || 'returning_routed', returning_crm._column_comment(a.kind, 'returning_routed')));
+		END IF;
 		PERFORM returning_crm._config_write('attach', a.workspace, a.relid, to_jsonb(a));
 		IF a.kind = 'orders' THEN
 			-- one sort of the whole table: give it memory for the time of it
@@ -618,8 +631,7 @@ $$;
 COMMENT ON FUNCTION returning_crm.detach(regclass) IS
 	'Detaches a table: removes the triggers; the added columns and their data stay.';
 
--- A dropped table is detached: its attachment and the routing records of
--- its orders go with it.  As with detach(), a leads table cannot go while
+-- A dropped table is detached: its attachment goes with it.  As with detach(), a leads table cannot go while
 -- an orders table of its workspace links to it and stays.
 CREATE FUNCTION returning_crm._on_drop()
 RETURNS event_trigger
@@ -665,7 +677,7 @@ REVOKE ALL ON FUNCTION returning_crm._on_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER returning_drop ON sql_drop
 	EXECUTE FUNCTION returning_crm._on_drop();
 COMMENT ON EVENT TRIGGER returning_drop IS
-	'Detaches tables that are dropped: removes their rows from returning_crm.attachment and returning_crm.routed_order.';
+	'Detaches tables that are dropped: removes their rows from returning_crm.attachment.';
 
 CREATE FUNCTION returning_crm.reclassify(table_name regclass)
 RETURNS bigint

@@ -1,5 +1,6 @@
--- Inquiry routing: the inquiry log, the orders routed for known clients in
--- lead-free mode, and route_inquiry() (src/routing.c).
+-- Inquiry routing: the inquiry log and route_inquiry() (src/routing.c).
+-- That routing created an order for a known client in lead-free mode is
+-- kept in the order itself, in <prefix>returning_routed.
 
 -- Every inquiry, whatever was decided.  Personal data: no privileges for
 -- PUBLIC.  route_inquiry() writes it as the table's owner, so callers need
@@ -53,33 +54,6 @@ SELECT pg_catalog.pg_extension_config_dump('returning_crm.inquiry', '');
 SELECT pg_catalog.pg_extension_config_dump('returning_crm.inquiry_id_seq', '');
 REVOKE ALL ON returning_crm.inquiry FROM PUBLIC;
 REVOKE ALL ON SEQUENCE returning_crm.inquiry_id_seq FROM PUBLIC;
-
--- Orders created by routing an inquiry of a known client in lead-free mode:
--- repeated inquiries by SPEC.md section 3, rule 2, like orders from a
--- repeat lead.  The order trigger and the set-based recomputation of
--- orders.c read it, with the privileges of whoever changes the orders, so
--- it is readable by all; it holds no personal data.
-CREATE TABLE returning_crm.routed_order (
-	relid			regclass NOT NULL,
-	order_id		bigint NOT NULL,
-	tenant			text,
-	routed_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-CREATE UNIQUE INDEX routed_order_key
-	ON returning_crm.routed_order (relid, order_id, tenant) NULLS NOT DISTINCT;
-COMMENT ON INDEX returning_crm.routed_order_key IS
-	'One row per routed order; serves the look-ups of the order trigger and of the set-based recomputation.';
-
-COMMENT ON TABLE returning_crm.routed_order IS
-	'Orders that returning_crm.route_inquiry() created for a known client in lead-free mode; they count as coming from a repeat lead (repeated inquiry unless the client won before).';
-COMMENT ON COLUMN returning_crm.routed_order.relid IS 'The attached orders table.';
-COMMENT ON COLUMN returning_crm.routed_order.order_id IS 'The id of the order.';
-COMMENT ON COLUMN returning_crm.routed_order.tenant IS 'The text form of the order''s tenant, or NULL without a tenant column.';
-COMMENT ON COLUMN returning_crm.routed_order.routed_at IS 'When the order was created.';
-
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.routed_order', '');
-REVOKE ALL ON returning_crm.routed_order FROM PUBLIC;
-GRANT SELECT ON returning_crm.routed_order TO PUBLIC;
 
 -- Not SECURITY DEFINER: the lead, order or contact it creates is inserted
 -- with the caller's privileges (and the application's row-level security,

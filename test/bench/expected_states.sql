@@ -1,4 +1,4 @@
--- The states the rules of SPEC.md section 3 give to the rows of crm.deal,
+-- The states the rules of the README ("The rules") give to the rows of crm.deal,
 -- evaluated set-based from scratch: temp table expected(id, state).
 -- The caller provides lead_state(id, state), the states of the leads the
 -- orders point to (lead states are checked separately).

@@ -1,4 +1,4 @@
--- The classification rules of SPEC.md section 3, written the way an
+-- The classification rules of the README ("The rules"), written the way an
 -- application developer would write them by hand in PL/pgSQL: the reference
 -- the C triggers are compared with, for speed and for correctness.
 --

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: the benchmarks of SPEC.md section 7, measured side by side in
+# make bench: the benchmarks of the README's Performance section, measured side by side in
 # one throwaway cluster and reported as ratios.
 #
 # Every file test/bench/NN_name.sh or NN_name.sql is a section, run in order

@@ -1,6 +1,10 @@
 -- Writes through the coordinator into the workspace :ws (tables in schema
 -- :s), each followed by a from-scratch check of every state (see
 -- scenarios.sql). Included once per schema.
+\if :distribute
+SELECT format('%s: %s tables distributed by tenant_id, in %s colocation group', :'s', count(*), count(DISTINCT colocation_id))
+	FROM citus_tables WHERE table_name::text LIKE :'s' || '.%' AND distribution_column = 'tenant_id';
+\endif
 SELECT * FROM citus_check.states(:'s', 'seeded');
 
 INSERT INTO :s.deal (tenant_id, id, stage, contact_id, created_at) VALUES (1, 101, 'won', 1, '2024-01-10');
@@ -8,7 +12,7 @@ SELECT * FROM citus_check.states(:'s', '1 single-row insert');
 
 INSERT INTO :s.deal (tenant_id, id, stage, contact_id, company_id, lead_id, created_at) VALUES
 	(1, 102, 'new', 1, NULL, NULL, '2024-03-01'),
-	(1, 103, 'new', 1, 5, 12, '2024-02-01'),
+	(1, 103, 'new', NULL, 5, 12, '2024-02-01'),
 	(1, 104, 'new', NULL, NULL, 11, '2024-02-15'),
 	(1, 106, 'new', 1, NULL, NULL, '2024-07-01'),
 	(2, 101, 'new', 1, NULL, 11, '2024-03-01'),
@@ -45,12 +49,18 @@ SELECT 'is_excluded: ' || returning_crm.is_excluded('anna@example.com', NULL, '1
 SELECT format('route known client with an open order: %s, orders %s, contact %s, lead %s',
 		decision, order_ids, contact_id, lead_id IS NOT NULL)
 	FROM returning_crm.route_inquiry('anna@example.com', tenant => '1', workspace => :'ws');
-SELECT format('route known client without orders or leads: %s, contact %s, lead state %s',
-		r.decision, r.contact_id, (SELECT l.returning_state FROM :s.lead l WHERE l.tenant_id = 2 AND l.id = r.lead_id))
-	FROM returning_crm.route_inquiry('dora@example.com', tenant => '2', workspace => :'ws') r;
-SELECT format('route unknown address: %s, lead state %s',
-		r.decision, (SELECT l.returning_state FROM :s.lead l WHERE l.tenant_id = 1 AND l.id = r.lead_id))
-	FROM returning_crm.route_inquiry('nobody@example.com', tenant => '1', workspace => :'ws') r;
+\set line 'route known client without orders or leads: failed'
+\set routed_lead 0
+SELECT format('route known client without orders or leads: %s, contact %s', decision, contact_id) AS line, lead_id AS routed_lead
+	FROM returning_crm.route_inquiry('dora@example.com', tenant => '2', workspace => :'ws') \gset
+\echo :line
+SELECT 'its lead: ' || returning_state FROM :s.lead WHERE tenant_id = 2 AND id = :'routed_lead';
+\set line 'route unknown address: failed'
+\set routed_lead 0
+SELECT format('route unknown address: %s, contact %s', decision, contact_id) AS line, lead_id AS routed_lead
+	FROM returning_crm.route_inquiry('nobody@example.com', tenant => '1', workspace => :'ws') \gset
+\echo :line
+SELECT 'its lead: ' || returning_state FROM :s.lead WHERE tenant_id = 1 AND id = :'routed_lead';
 SELECT 'add_exception: ' || kind || ' ' || value
 	FROM returning_crm.add_exception('spam@example.com', tenant => '1', workspace => :'ws');
 SELECT format('route excluded address: %s, lead %s', decision, lead_id IS NOT NULL)
