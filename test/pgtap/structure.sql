@@ -136,8 +136,8 @@ SELECT is(
 	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
 	  WHERE attrelid = 'app.deal_t'::regclass AND attnum > 0 AND NOT attisdropped
 		AND attname NOT IN ('order_no', 'tenant_id', 'person_id', 'firm_id', 'phase', 'origin_lead', 'placed_at')),
-	ARRAY['x_returning_state', 'x_is_new', 'x_is_repeat', 'x_is_repeated_inquiry'],
-	'prefixed orders: exactly the four prefixed columns were added');
+	ARRAY['x_returning_state', 'x_is_new', 'x_is_repeat', 'x_is_repeated_inquiry', 'x_returning_routed'],
+	'prefixed orders: exactly the five prefixed columns were added');
 SELECT is(
 	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
 	  WHERE attrelid = 'app.lead_t'::regclass AND attnum > 0 AND NOT attisdropped
@@ -305,7 +305,7 @@ SELECT is(
 	(SELECT count(*)::integer FROM pg_attribute a
 	  WHERE a.attrelid IN ('app.deal_t'::regclass, 'app.lead_t'::regclass)
 		AND a.attname LIKE 'x\_%' AND col_description(a.attrelid, a.attnum) IS NOT NULL),
-	6,
+	7,
 	'every prefixed added column has a comment');
 SELECT is(
 	(SELECT count(*)::integer FROM pg_attribute a
