@@ -18,6 +18,7 @@
 #include "access/stratnum.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -93,7 +94,8 @@ invalidate_callback(Datum arg, Oid relid)
 	while ((entry = hash_seq_search(&status)) != NULL)
 	{
 		if (relid == InvalidOid || entry->relid == relid ||
-			(entry->table && (entry->table->leads_relid == relid ||
+			(entry->table && (entry->table->attached_relid == relid ||
+							  entry->table->leads_relid == relid ||
 							  entry->table->orders_relid == relid)))
 		{
 			if (entry->table)
@@ -324,7 +326,7 @@ static const char *const partner_query =
  * a memory context of its own.
  */
 static AttachedTable *
-load_attached_table(Oid relid)
+load_attached_table(Oid relid, Oid attached)
 {
 	static SPIPlanPtr config_plan = NULL;
 	static SPIPlanPtr partner_plan = NULL;
@@ -348,7 +350,7 @@ load_attached_table(Oid relid)
 		partner_plan = keep_plan(partner_query, 2, argtypes);
 	}
 
-	args[0] = ObjectIdGetDatum(relid);
+	args[0] = ObjectIdGetDatum(attached);
 	if (SPI_execute_plan(config_plan, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read returning_crm.attachment");
 	if (SPI_processed == 0)
@@ -363,6 +365,7 @@ load_attached_table(Oid relid)
 	desc = SPI_tuptable->tupdesc;
 
 	at->relid = relid;
+	at->attached_relid = attached;
 	kind = SPI_getvalue(cfg, desc, 1);
 	for (int i = 0; i < lengthof(kind_names); i++)
 		if (strcmp(kind, kind_names[i]) == 0)
@@ -370,7 +373,8 @@ load_attached_table(Oid relid)
 	at->workspace = SPI_getvalue(cfg, desc, 2);
 	at->workspace_key = (int32) hash_bytes((const unsigned char *) at->workspace,
 										   strlen(at->workspace));
-	at->qualified_name = qualified_name(relid);
+	/* SQL names the attached table: on a partition, it spans them all */
+	at->qualified_name = qualified_name(attached);
 
 	resolve_column(&at->id, relid, cfg, desc, "id_column");
 	resolve_column(&at->contact, relid, cfg, desc, "contact_column");
@@ -501,7 +505,15 @@ get_attached_table(Oid relid, AttachKind expected)
 			elog(ERROR, "SPI_connect failed");
 		/* the configuration is the extension's: no grant on it is needed */
 		switch_to_config_owner(&us);
-		at = load_attached_table(relid);
+		at = load_attached_table(relid, relid);
+		if (at == NULL && get_rel_relispartition(relid))
+		{
+			/* a partition of an attached table: its root's configuration */
+			List	   *ancestors = get_partition_ancestors(relid);
+
+			at = load_attached_table(relid, llast_oid(ancestors));
+			list_free(ancestors);
+		}
 		switch_back(&us);
 		SPI_finish();
 		if (at == NULL)

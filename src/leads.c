@@ -100,7 +100,7 @@ lead_row(FunctionCallInfo fcinfo)
 	result = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 
-	if (returning_in_recompute(RelationGetRelid(rel)))
+	if (returning_in_recompute(rel))
 		return PointerGetDatum(result);
 
 	frame = statement_of_row(rel, ATTACH_LEADS, &at);
@@ -319,7 +319,7 @@ leads_recompute_all(AttachedTable *at)
 					 at->qualified_name, at->state.name, computed.data,
 					 at->state.name, at->state.name);
 
-	changed = execute_recompute(at->relid, NULL, sql.data, NULL, NULL);
+	changed = execute_recompute(at->attached_relid, NULL, sql.data, NULL, NULL);
 	pfree(sql.data);
 	pfree(computed.data);
 	pfree(success.data);

@@ -47,6 +47,7 @@
 
 PG_FUNCTION_INFO_V1(order_row_trigger);
 PG_FUNCTION_INFO_V1(order_statement_trigger);
+PG_FUNCTION_INFO_V1(order_truncate_trigger);
 
 /* Column of the client of a kind */
 static const char *
@@ -563,7 +564,7 @@ order_row(FunctionCallInfo fcinfo)
 	result = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 
-	if (returning_in_recompute(RelationGetRelid(rel)))
+	if (returning_in_recompute(rel))
 		return PointerGetDatum(result);
 
 	frame = statement_of_row(rel, ATTACH_ORDERS, &at);
@@ -770,7 +771,7 @@ recompute_kind(AttachedTable *at, ClientKind kind, Datum *ids, Datum *tenants,
 		pfree(sql);
 	}
 	client_args(at, ids, tenants, count, args, nulls);
-	execute_recompute(at->relid, at->recompute_plan[k], NULL, args, nulls);
+	execute_recompute(at->attached_relid, at->recompute_plan[k], NULL, args, nulls);
 }
 
 /*
@@ -915,7 +916,7 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 			nulls[2] = 'n';
 		args[3] = PointerGetDatum(construct_array(order_ids, count, INT8OID, 8,
 												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		execute_recompute(at->relid, at->promote_plan[k], NULL, args, nulls);
+		execute_recompute(at->attached_relid, at->promote_plan[k], NULL, args, nulls);
 	}
 }
 
@@ -957,13 +958,38 @@ order_statement_trigger(PG_FUNCTION_ARGS)
 }
 
 /*
+ * AFTER TRUNCATE on a partition of an attached orders table: the orders of
+ * the other partitions lost part of their clients' history.  As the table's
+ * owner, like the other triggers (security.c).
+ */
+Datum
+order_truncate_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	UserSwitch	us;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired for TRUNCATE", "order_truncate_trigger")));
+	switch_to_owner(trigdata->tg_relation->rd_rel->relowner, false, &us);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	orders_recompute_all(get_attached_table(RelationGetRelid(trigdata->tg_relation),
+											ATTACH_ORDERS));
+	SPI_finish();
+	switch_back(&us);
+	return PointerGetDatum(NULL);
+}
+
+/*
  * Recompute every order of the table, set-based: attach and reclassify.
  */
 uint64
 orders_recompute_all(AttachedTable *at)
 {
 	char	   *sql = recompute_sql(at, CLIENT_NONE);
-	uint64		changed = execute_recompute(at->relid, NULL, sql, NULL, NULL);
+	uint64		changed = execute_recompute(at->attached_relid, NULL, sql, NULL, NULL);
 
 	pfree(sql);
 	return changed;
@@ -1015,5 +1041,5 @@ orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants)
 		at->lead_recompute_plan = keep_plan(sql.data, 2, argtypes);
 		pfree(sql.data);
 	}
-	return execute_recompute(at->relid, at->lead_recompute_plan, NULL, args, nulls);
+	return execute_recompute(at->attached_relid, at->lead_recompute_plan, NULL, args, nulls);
 }

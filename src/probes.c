@@ -37,6 +37,7 @@
 #include "access/visibilitymap.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "mb/pg_wchar.h"
@@ -92,7 +93,7 @@ open_lookup_index(Oid indexoid, Oid relid)
 		return NULL;
 	index = index_open(indexoid, AccessShareLock);
 	if (index->rd_index->indrelid != relid || index->rd_rel->relam != BTREE_AM_OID ||
-		!index->rd_index->indisvalid)
+		index->rd_rel->relkind != RELKIND_INDEX || !index->rd_index->indisvalid)
 	{
 		index_close(index, AccessShareLock);
 		return NULL;
@@ -109,6 +110,25 @@ static void
 resolve_indexes(AttachedTable *at)
 {
 	int			client_col = at->tenant.attnum != InvalidAttrNumber ? 1 : 0;
+
+	/*
+	 * A partitioned table's indexes have no storage of their own, and a
+	 * client's rows span its partitions: its look-ups are SQL, which the
+	 * planner runs over every partition's index.
+	 */
+	if (at->relid != at->attached_relid ||
+		get_rel_relkind(at->relid) == RELKIND_PARTITIONED_TABLE)
+	{
+		for (int k = 0; k < 2; k++)
+		{
+			at->won_index[k] = InvalidOid;
+			at->client_index[k] = InvalidOid;
+		}
+		at->leads_index = InvalidOid;
+		at->leads_repeat_index = InvalidOid;
+		at->indexes_resolved = true;
+		return;
+	}
 
 	for (int k = 0; k < 2; k++)
 	{
@@ -153,6 +173,7 @@ resolve_indexes(AttachedTable *at)
 				Form_pg_index form = index->rd_index;
 
 				if (form->indisvalid && index->rd_rel->relam == BTREE_AM_OID &&
+					index->rd_rel->relkind == RELKIND_INDEX &&
 					form->indnkeyatts > client_col &&
 					form->indkey.values[client_col] == col->attnum &&
 					(client_col == 0 || form->indkey.values[0] == at->tenant.attnum) &&
@@ -192,6 +213,7 @@ resolve_indexes(AttachedTable *at)
 			index = index_open(lfirst_oid(lc), AccessShareLock);
 			form = index->rd_index;
 			if (form->indisunique && form->indisvalid && index->rd_rel->relam == BTREE_AM_OID &&
+				index->rd_rel->relkind == RELKIND_INDEX &&
 				form->indnkeyatts == 1 && form->indkey.values[0] == at->leads_id.attnum &&
 				RelationGetIndexPredicate(index) == NIL)
 			{

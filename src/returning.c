@@ -15,6 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "returning.h"
 #include "security.h"
@@ -161,9 +162,15 @@ set_state(AttachedTable *at, const Row *row, HeapTuple tuple, TupleDesc tupdesc,
  * its own triggers on that table let the rows pass unchanged.
  */
 bool
-returning_in_recompute(Oid relid)
+returning_in_recompute(Relation rel)
 {
-	return OidIsValid(recompute_relid) && recompute_relid == relid;
+	if (!OidIsValid(recompute_relid))
+		return false;
+	if (RelationGetRelid(rel) == recompute_relid)
+		return true;
+	/* a partition of the table being rewritten */
+	return rel->rd_rel->relispartition &&
+		get_attached_table(RelationGetRelid(rel), ATTACH_ANY)->attached_relid == recompute_relid;
 }
 
 void

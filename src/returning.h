@@ -73,7 +73,10 @@ typedef struct ValueList
  */
 typedef struct AttachedTable
 {
-	Oid			relid;
+	Oid			relid;			/* the relation described: the attached table,
+								 * or a partition of it, whose rows the
+								 * columns below read */
+	Oid			attached_relid; /* the attached table, which SQL names */
 	bool		valid;
 	AttachKind	kind;
 	char	   *workspace;
@@ -208,7 +211,7 @@ extern bool text_equals(Datum value, const char *s);
 extern HeapTuple set_state(AttachedTable *at, const Row *row, HeapTuple tuple,
 						   TupleDesc tupdesc,
 						   ReturningState state);
-extern bool returning_in_recompute(Oid relid);
+extern bool returning_in_recompute(Relation rel);
 extern void returning_begin_recompute(Oid relid, Oid *saved);
 extern void returning_end_recompute(Oid saved);
 extern uint64 execute_recompute(Oid relid, SPIPlanPtr plan, const char *sql,

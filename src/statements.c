@@ -25,6 +25,7 @@
 #include "commands/trigger.h"
 #include "pgstat.h"
 #include "utils/builtins.h"
+#include "catalog/pg_class.h"
 #include "utils/rel.h"
 #include "utils/memutils.h"
 
@@ -167,7 +168,10 @@ statement_wrote_all_rows(StatementFrame *frame, Relation rel)
 StatementFrame *
 statement_begin(Relation rel)
 {
-	Oid			relid = RelationGetRelid(rel);
+	/* a statement on a partition is one on the attached table */
+	Oid			relid = rel->rd_rel->relispartition ?
+		get_attached_table(RelationGetRelid(rel), ATTACH_ANY)->attached_relid :
+		RelationGetRelid(rel);
 	MemoryContext cxt = AllocSetContextCreate(CurTransactionContext,
 											  "returning statement",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -182,7 +186,11 @@ statement_begin(Relation rel)
 	for (StatementFrame *f = frame->outer; f != NULL; f = f->outer)
 		if (f->relid == relid)
 			f->others_wrote = f->nested = true;
-	frame->inserts_before = rows_inserted(rel, &frame->insert_level);
+	/* the rows of a partitioned table are counted by partition: not followed */
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE || rel->rd_rel->relispartition)
+		frame->inserts_before = -1;
+	else
+		frame->inserts_before = rows_inserted(rel, &frame->insert_level);
 	return frame;
 }
 
@@ -223,15 +231,21 @@ statement_end(StatementFrame *frame, bool clean)
 StatementFrame *
 statement_of_row(Relation rel, AttachKind kind, AttachedTable **table)
 {
-	StatementFrame *frame = statement_current(RelationGetRelid(rel));
+	Oid			relid = RelationGetRelid(rel);
+	StatementFrame *frame = statement_current(relid);
+	AttachedTable *at;
 
+	/* the statement's own table: its description is kept in the frame */
 	if (frame != NULL && frame->table != NULL && frame->table->valid &&
 		frame->table->kind == kind)
 	{
 		*table = frame->table;
 		return frame;
 	}
-	*table = get_attached_table(RelationGetRelid(rel), kind);
+	/* a partition's rows are read with its own description (its columns) */
+	at = get_attached_table(relid, kind);
+	if (frame == NULL)
+		frame = statement_current(at->attached_relid);
 	if (frame == NULL)
 	{
 		/* a disabled statement trigger is reported by name */
@@ -242,7 +256,9 @@ statement_of_row(Relation rel, AttachKind kind, AttachedTable **table)
 						RelationGetRelationName(rel)),
 				 errhint("Do not disable single triggers of an attached table; use returning_crm.detach().")));
 	}
-	frame->table = *table;
+	if (at->relid == frame->relid)
+		frame->table = at;
+	*table = at;
 	return frame;
 }
 
@@ -263,9 +279,11 @@ statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 	if (!CALLED_AS_TRIGGER(fcinfo) || TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		check_trigger_call(fcinfo, funcname, false, false);
 	rel = trigdata->tg_relation;
-	relid = RelationGetRelid(rel);
-	if (returning_in_recompute(relid))
+	if (returning_in_recompute(rel))
 		return PointerGetDatum(NULL);
+	relid = rel->rd_rel->relispartition ?
+		get_attached_table(RelationGetRelid(rel), ATTACH_ANY)->attached_relid :
+		RelationGetRelid(rel);
 
 	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
 	{

@@ -42,6 +42,7 @@ static const struct
 	{"order_statement_trigger", TRIGGER_ROLE_STATEMENT},
 	{"lead_statement_trigger", TRIGGER_ROLE_STATEMENT},
 	{"lead_truncate_trigger", TRIGGER_ROLE_TRUNCATE},
+	{"order_truncate_trigger", TRIGGER_ROLE_TRUNCATE},
 };
 
 /*

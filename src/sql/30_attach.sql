@@ -44,6 +44,8 @@ CREATE FUNCTION returning_crm.lead_statement_trigger() RETURNS trigger
 	LANGUAGE C AS 'MODULE_PATHNAME', 'lead_statement_trigger';
 CREATE FUNCTION returning_crm.lead_truncate_trigger() RETURNS trigger
 	LANGUAGE C AS 'MODULE_PATHNAME', 'lead_truncate_trigger';
+CREATE FUNCTION returning_crm.order_truncate_trigger() RETURNS trigger
+	LANGUAGE C AS 'MODULE_PATHNAME', 'order_truncate_trigger';
 
 COMMENT ON FUNCTION returning_crm.order_row_trigger() IS
 	'Classifies each inserted or updated order of an attached orders table.';
@@ -54,7 +56,9 @@ COMMENT ON FUNCTION returning_crm.lead_row_trigger() IS
 COMMENT ON FUNCTION returning_crm.lead_statement_trigger() IS
 	'Recomputes the orders of the leads whose state a statement changed.';
 COMMENT ON FUNCTION returning_crm.lead_truncate_trigger() IS
-	'Recomputes the orders of a workspace after its leads table is truncated.';
+	'Recomputes the orders of a workspace after its leads table, or a partition of it, is truncated.';
+COMMENT ON FUNCTION returning_crm.order_truncate_trigger() IS
+	'Recomputes the orders of an attached partitioned orders table after one of its partitions is truncated.';
 
 -- The type of a mapped column, or an error naming the parameter that gave it.
 -- allowed: the accepted base types, or NULL for any type.
@@ -256,6 +260,56 @@ BEGIN
 END
 $$;
 
+-- The triggers of the partitions of an attached partitioned table.  The row
+-- trigger of the partitioned table reaches every partition, also those
+-- attached later; statement triggers do not: each partition gets its own,
+-- so that a statement aimed at a partition directly is classified like one
+-- on the table, and a TRUNCATE of a partition (of orders or of leads)
+-- recomputes what it changed.
+CREATE FUNCTION returning_crm._partition_triggers(root regclass)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	kind text := (SELECT x.kind FROM returning_crm.attachment x WHERE x.relid = root);
+	fn text := CASE kind WHEN 'orders' THEN 'order' ELSE 'lead' END;
+	part regclass;
+BEGIN
+	IF kind NOT IN ('leads', 'orders') THEN
+		RETURN;
+	END IF;
+	FOR part IN SELECT t.relid FROM pg_partition_tree(root) t WHERE t.relid <> root LOOP
+		CONTINUE WHEN EXISTS (SELECT FROM pg_trigger g
+							   WHERE g.tgrelid = part AND NOT g.tgisinternal
+								 AND g.tgfoid = format('returning_crm.%s_statement_trigger', fn)::regproc);
+		PERFORM returning_crm._as_owner(root, format(
+			'CREATE TRIGGER zz_returning_statement_begin BEFORE INSERT OR UPDATE OR DELETE ON %s'
+			' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', part, fn));
+		PERFORM returning_crm._as_owner(root, format(
+			'CREATE TRIGGER zz_returning_statement_end AFTER INSERT OR UPDATE OR DELETE ON %s'
+			' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', part, fn));
+		PERFORM returning_crm._as_owner(root, format(
+			'CREATE TRIGGER zz_returning_truncate AFTER TRUNCATE ON %s'
+			' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_truncate_trigger()', part, fn));
+	END LOOP;
+END
+$$;
+
+-- The partitions of the attached partitioned tables, as the DDL event
+-- triggers compare them before and after a command.
+CREATE FUNCTION returning_crm._partition_sets()
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(jsonb_object_agg(x.relid::oid::text,
+			(SELECT coalesce(jsonb_agg(t.relid::oid ORDER BY t.relid::oid), '[]')
+			   FROM pg_partition_tree(x.relid) t WHERE t.relid <> x.relid)), '{}')
+	  FROM returning_crm.attachment x
+	  JOIN pg_class c ON c.oid = x.relid AND c.relkind = 'p'
+$$;
+
 -- The shared body of attach_leads, attach_orders, attach_contacts and
 -- attach_companies.
 CREATE FUNCTION returning_crm._attach(a returning_crm.attachment)
@@ -275,10 +329,20 @@ BEGIN
 		RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	PERFORM returning_crm._check_owner(a.relid);
-	IF (SELECT relkind FROM pg_class WHERE oid = a.relid) <> 'r' THEN
+	IF (SELECT relkind FROM pg_class WHERE oid = a.relid) NOT IN ('r', 'p') THEN
 		RAISE EXCEPTION '% is not a table', a.relid
 			USING ERRCODE = 'wrong_object_type',
-				  DETAIL = 'Only ordinary tables can be attached; partitioned tables, views and foreign tables cannot.';
+				  DETAIL = 'Only tables and partitioned tables can be attached; views and foreign tables cannot.';
+	END IF;
+	IF (SELECT relispartition FROM pg_class WHERE oid = a.relid) THEN
+		RAISE EXCEPTION '% is a partition', a.relid
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'Attach the partitioned table it belongs to: its partitions follow.';
+	END IF;
+	IF EXISTS (SELECT FROM pg_partitioned_table p WHERE p.partrelid = a.relid AND 0 = ANY (p.partattrs)) THEN
+		RAISE EXCEPTION 'table % is partitioned by an expression', a.relid
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = 'Only tables partitioned by columns can be attached.';
 	END IF;
 	IF (SELECT relpersistence FROM pg_class WHERE oid = a.relid) = 't' THEN
 		RAISE EXCEPTION '% is a temporary table', a.relid
@@ -403,12 +467,15 @@ BEGIN
 	-- Rows are told apart by their id: it must be unique
 	SELECT attnum INTO id_num FROM pg_attribute WHERE attrelid = a.relid AND attname = a.id_column;
 	SELECT attnum INTO tenant_num FROM pg_attribute WHERE attrelid = a.relid AND attname = a.tenant_column;
+	-- (with the tenant, and on a partitioned table with its partition key)
 	IF NOT EXISTS (
 		SELECT FROM pg_index i
 		 WHERE i.indrelid = a.relid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
-		   AND ((i.indnkeyatts = 1 AND i.indkey[0] = id_num)
-				OR (tenant_num IS NOT NULL AND i.indnkeyatts = 2
-					AND ARRAY[i.indkey[0], i.indkey[1]] @> ARRAY[id_num, tenant_num]))) THEN
+		   AND id_num = ANY (i.indkey::int2[])
+		   AND (i.indkey::int2[])[0:i.indnkeyatts - 1] <@
+				(ARRAY[id_num, coalesce(tenant_num, 0::int2)]::int2[]
+				 || coalesce((SELECT p.partattrs::int2[] FROM pg_partitioned_table p
+							  WHERE p.partrelid = a.relid), '{}'::int2[]))) THEN
 		RAISE EXCEPTION 'table % has no unique index on its id column "%"', a.relid, a.id_column
 			USING ERRCODE = 'invalid_table_definition',
 				  HINT = 'Make the id column the primary key, or give another id_column.';
@@ -427,7 +494,8 @@ BEGIN
 	   AND NOT EXISTS (SELECT FROM pg_attribute
 					    WHERE attrelid = a.relid AND attname = a.column_prefix || 'returning_state'
 						  AND NOT attisdropped)
-	   AND (a.kind = 'leads' OR a.tenant_column IS NULL) THEN
+	   AND (a.kind = 'leads' OR a.tenant_column IS NULL)
+	   AND (SELECT relkind FROM pg_class WHERE oid = a.relid) = 'r' THEN
 		-- First attachment: compute the states, then add the generated
 		-- columns and fill the state column in one rewrite of the table.
 		PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix, check_only => true);
@@ -496,6 +564,7 @@ BEGIN
 			'CREATE TRIGGER zz_returning_truncate AFTER TRUNCATE ON %s'
 			' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.lead_truncate_trigger()', a.relid));
 	END IF;
+	PERFORM returning_crm._partition_triggers(a.relid);
 	RETURN classified;
 END
 $$;
@@ -591,6 +660,7 @@ AS $$
 DECLARE
 	a returning_crm.attachment;
 	trg name;
+	part regclass;
 	idx regclass;
 	dependent regclass;
 BEGIN
@@ -613,8 +683,12 @@ BEGIN
 		END IF;
 	END IF;
 
-	FOR trg IN SELECT * FROM returning_crm._extension_triggers(table_name) LOOP
-		PERFORM returning_crm._as_owner(table_name, format('DROP TRIGGER %I ON %s', trg, table_name));
+	-- the table's triggers, and those of its partitions
+	FOR part IN SELECT t.relid FROM pg_partition_tree(table_name) t ORDER BY t.level DESC LOOP
+		FOR trg IN SELECT * FROM returning_crm._extension_triggers(part) LOOP
+			CONTINUE WHEN part <> table_name AND trg = 'zz_returning_row';	-- the parent's
+			PERFORM returning_crm._as_owner(table_name, format('DROP TRIGGER %I ON %s', trg, part));
+		END LOOP;
 	END LOOP;
 	FOR idx IN
 		SELECT i.indexrelid::regclass FROM pg_index i
@@ -678,6 +752,64 @@ CREATE EVENT TRIGGER returning_drop ON sql_drop
 	EXECUTE FUNCTION returning_crm._on_drop();
 COMMENT ON EVENT TRIGGER returning_drop IS
 	'Detaches tables that are dropped: removes their rows from returning_crm.attachment.';
+
+-- Partitions of attached partitioned tables.  Before ALTER TABLE and DROP
+-- TABLE the partitions of those tables are noted; after them, and after
+-- CREATE TABLE, every partition gets the extension's triggers, a partition
+-- that left (DETACH PARTITION) loses them, and a table whose partitions
+-- changed (ATTACH, DETACH or DROP of a partition: its clients' history
+-- changed) is reclassified, so that no state is left wrong.
+CREATE FUNCTION returning_crm._on_ddl_start()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM set_config('returning.partitions', returning_crm._partition_sets()::text, true);
+END
+$$;
+
+CREATE FUNCTION returning_crm._on_ddl_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	before jsonb := nullif(current_setting('returning.partitions', true), '')::jsonb;
+	now jsonb := returning_crm._partition_sets();
+	root text;
+	gone oid;
+	trg name;
+BEGIN
+	PERFORM set_config('returning.partitions', '', true);
+	FOR root IN SELECT jsonb_object_keys(now) LOOP
+		PERFORM returning_crm._partition_triggers(root::oid::regclass);
+		CONTINUE WHEN before IS NULL OR NOT before ? root OR before -> root = now -> root;
+		FOR gone IN SELECT (x #>> '{}')::oid FROM jsonb_array_elements(before -> root) x
+					 WHERE NOT (now -> root) @> jsonb_build_array(x) LOOP
+			CONTINUE WHEN NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = gone);
+			FOR trg IN SELECT * FROM returning_crm._extension_triggers(gone::regclass) LOOP
+				PERFORM returning_crm._as_owner(gone::regclass,
+					format('DROP TRIGGER %I ON %s', trg, gone::regclass));
+			END LOOP;
+		END LOOP;
+		PERFORM returning_crm.reclassify(root::oid::regclass);
+	END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION returning_crm._on_ddl_start() FROM PUBLIC;
+REVOKE ALL ON FUNCTION returning_crm._on_ddl_end() FROM PUBLIC;
+
+CREATE EVENT TRIGGER returning_ddl_start ON ddl_command_start
+	WHEN TAG IN ('ALTER TABLE', 'DROP TABLE')
+	EXECUTE FUNCTION returning_crm._on_ddl_start();
+CREATE EVENT TRIGGER returning_ddl_end ON ddl_command_end
+	WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'DROP TABLE')
+	EXECUTE FUNCTION returning_crm._on_ddl_end();
+COMMENT ON EVENT TRIGGER returning_ddl_start IS
+	'Notes the partitions of attached partitioned tables before ALTER TABLE and DROP TABLE.';
+COMMENT ON EVENT TRIGGER returning_ddl_end IS
+	'Gives new partitions of attached tables the extension''s triggers and reclassifies a table whose partitions changed.';
 
 CREATE FUNCTION returning_crm.reclassify(table_name regclass)
 RETURNS bigint
