@@ -52,6 +52,8 @@ suite "pgTAP" run_pgtap
 for t in test/differential/run.sh test/dump_restore.sh test/fuzz/run.sh test/datasets/run.sh; do
 	[[ -x $t ]] && suite "${t#test/}" "$t"
 done
+# the differential test once more, on orders partitioned by their position
+suite "differential/run.sh (partitioned)" env DIFF_PARTITIONED=1 DIFF_OPS=8000 test/differential/run.sh
 
 rm -rf "$outdir"
 echo

@@ -10,6 +10,8 @@
 #   DIFF_SEED   seed (default: random, printed)
 #   DIFF_OPS    number of operations (default 20000)
 #   DIFF_BATCH  operations per batch (default 200)
+#   DIFF_PARTITIONED  1: the 'default' orders table is partitioned by its
+#               ordered_by column (partitioned.sql)
 #
 # Uses the cluster named by PGHOST/PGPORT/PGUSER when set (test/run.sh does),
 # otherwise starts a throwaway one.
@@ -29,8 +31,8 @@ db=returning_diff
 work=$(mktemp -d /tmp/returning-diff.XXXXXX)
 trap 'rm -rf "$work"; declare -F cluster_stop >/dev/null && cluster_stop' EXIT
 
-echo "differential test: seed $seed, $ops operations in $batches batches of $batch"
-echo "reproduce with: DIFF_SEED=$seed DIFF_OPS=$ops DIFF_BATCH=$batch $0"
+echo "differential test: seed $seed, $ops operations in $batches batches of $batch${DIFF_PARTITIONED:+, orders partitioned}"
+echo "reproduce with: ${DIFF_PARTITIONED:+DIFF_PARTITIONED=1 }DIFF_SEED=$seed DIFF_OPS=$ops DIFF_BATCH=$batch $0"
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
 	-c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
@@ -40,6 +42,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d postgres \
 	echo "\\set ON_ERROR_STOP 1"
 	echo "\\set QUIET 1"
 	echo "\\i $here/setup.sql"
+	[[ ${DIFF_PARTITIONED:-0} == 1 ]] && echo "\\i $here/partitioned.sql"
 	echo "\\i $here/driver.sql"
 	echo "\\i $here/check.sql"
 	echo "SET client_min_messages = warning;"
