@@ -684,7 +684,9 @@ BEGIN
 	END IF;
 
 	-- the table's triggers, and those of its partitions
-	FOR part IN SELECT t.relid FROM pg_partition_tree(table_name) t ORDER BY t.level DESC LOOP
+	FOR part IN SELECT table_name
+				 UNION
+				SELECT t.relid FROM pg_partition_tree(table_name) t LOOP
 		FOR trg IN SELECT * FROM returning_crm._extension_triggers(part) LOOP
 			CONTINUE WHEN part <> table_name AND trg = 'zz_returning_row';	-- the parent's
 			PERFORM returning_crm._as_owner(table_name, format('DROP TRIGGER %I ON %s', trg, part));
