@@ -266,12 +266,38 @@ RESET ROLE;
 REVOKE regress_mallory FROM regress_other;
 
 -- 7. The extension's trigger function put on another table gains nothing:
---    it classifies only tables attached to it, as their owner.
+--    its argument (the configuration a shard's trigger reads) must name the
+--    table it fires on, and a partner it names must name that table back.
+--    Anyone can read the configuration of mallory's triggers in pg_trigger.
 SET ROLE regress_other;
-CREATE TABLE oth.fake (id int PRIMARY KEY, stage text, contact_id int, company_id int);
+CREATE TABLE oth.fake (id int PRIMARY KEY, stage text, contact_id int, company_id int,
+					   lead_id int, returning_state text, returning_routed boolean);
 CREATE TRIGGER zz_returning_row BEFORE INSERT ON oth.fake
 	FOR EACH ROW EXECUTE FUNCTION returning_crm.order_row_trigger('mal.deal');
 INSERT INTO oth.fake VALUES (1, 'won', 1, NULL);
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER zz_returning_row ON oth.fake;
+-- mallory's own configuration, copied
+DO $$ BEGIN
+	EXECUTE format('CREATE TRIGGER zz_returning_row BEFORE INSERT ON oth.fake FOR EACH ROW'
+				   ' EXECUTE FUNCTION returning_crm.order_row_trigger(%L)',
+				   (SELECT convert_from(rtrim(t.tgargs, '\x00'::bytea), 'UTF8') FROM pg_trigger t
+					 WHERE t.tgrelid = 'mal.deal'::regclass AND t.tgname = 'zz_returning_row'));
+END $$;
+INSERT INTO oth.fake VALUES (1, 'won', 1, NULL);
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER zz_returning_row ON oth.fake;
+-- a configuration of its own table, with mallory's leads as its partner
+DO $$ BEGIN
+	EXECUTE format('CREATE TRIGGER zz_returning_row BEFORE INSERT ON oth.fake FOR EACH ROW'
+				   ' EXECUTE FUNCTION returning_crm.order_row_trigger(%L)',
+				   jsonb_build_object('relid', 'oth.fake', 'workspace', 'w_fake', 'kind', 'orders',
+						'id_column', 'id', 'contact_column', 'contact_id', 'company_column', 'company_id',
+						'status_column', 'stage', 'success_values', ARRAY['won'], 'lead_column', 'lead_id',
+						'partner', (SELECT to_jsonb(x) FROM returning_crm.attachment x
+									 WHERE x.relid = 'mal.lead'::regclass)));
+END $$;
+INSERT INTO oth.fake VALUES (2, 'new', 1, NULL, 1);
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SELECT rolsuper FROM pg_roles WHERE rolname IN ('regress_mallory', 'regress_other') ORDER BY rolname;

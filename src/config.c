@@ -16,6 +16,9 @@
 #include "postgres.h"
 
 #include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/pg_namespace.h"
+#include "commands/trigger.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -34,6 +37,7 @@
 
 #include "returning.h"
 #include "security.h"
+#include "triggers.h"
 
 void		config_init(void);
 
@@ -64,6 +68,8 @@ typedef struct WorkspaceEntry
 static List *workspace_entries = NIL;
 
 static const char *const kind_names[] = {"leads", "orders", "contacts", "companies"};
+
+static AttachedTable *get_table(Oid relid, AttachKind expected, const char *config);
 
 static void
 invalidate_callback(Datum arg, Oid relid)
@@ -297,28 +303,118 @@ qualified_name(Oid relid)
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
 }
 
+/* What a description reads of an attachment row "a" */
+#define CONFIG_COLUMNS \
+"SELECT a.kind, a.workspace, a.id_column, a.contact_column, a.company_column," \
+"       a.status_column, a.success_values, a.failure_values, a.lead_column," \
+"       a.ordered_by, a.tenant_column," \
+"       CASE WHEN a.kind OPERATOR(pg_catalog.=) ANY ('{leads,orders}'::pg_catalog.text[])" \
+"       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name END AS state_column," \
+"       a.pipeline_column, a.amount_column, a.name_column, a.title_column," \
+"       a.email_columns, a.phone_columns, a.match_on_insert, a.new_status," \
+"       a.column_prefix, a.responsible_column," \
+"       CASE WHEN a.kind OPERATOR(pg_catalog.=) 'orders'" \
+"       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_routed')::pg_catalog.name END AS routed_column," \
+"       a.relid::pg_catalog.oid AS attached"
+
+/* ... of its partner (the leads of orders, the orders of leads) */
+#define PARTNER_COLUMNS \
+"SELECT a.relid::pg_catalog.oid AS relid, a.id_column, a.tenant_column," \
+"       (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name AS state_column," \
+"       a.lead_column"
+
 static const char *const config_query =
-"SELECT a.kind, a.workspace, a.id_column, a.contact_column, a.company_column,"
-"       a.status_column, a.success_values, a.failure_values, a.lead_column,"
-"       a.ordered_by, a.tenant_column,"
-"       CASE WHEN a.kind OPERATOR(pg_catalog.=) ANY ('{leads,orders}'::pg_catalog.text[])"	/* contacts and companies have none */
-"       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name END AS state_column,"
-"       a.pipeline_column, a.amount_column, a.name_column, a.title_column,"
-"       a.email_columns, a.phone_columns, a.match_on_insert, a.new_status,"
-"       a.column_prefix, a.responsible_column,"
-"       CASE WHEN a.kind OPERATOR(pg_catalog.=) 'orders'"
-"       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_routed')::pg_catalog.name END AS routed_column"
+CONFIG_COLUMNS
 "  FROM returning_crm.attachment a"
 " WHERE a.relid OPERATOR(pg_catalog.=) $1";
 
 static const char *const partner_query =
-"SELECT a.relid::pg_catalog.oid AS relid, a.id_column, a.tenant_column,"
-"       (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name AS state_column,"
-"       a.lead_column"
+PARTNER_COLUMNS
 "  FROM returning_crm.attachment a"
 " WHERE a.workspace OPERATOR(pg_catalog.=) $1 AND a.kind OPERATOR(pg_catalog.=) $2"
 "   AND EXISTS (SELECT FROM pg_catalog.pg_class c"		/* not dropped meanwhile */
 "                WHERE c.oid OPERATOR(pg_catalog.=) a.relid::pg_catalog.oid)";
+
+/*
+ * The same from the configuration that travels with the triggers (their
+ * argument, config_argument()): an attachment row and its partner's as
+ * jsonb, whose table names are resolved on the node that reads them.
+ */
+static const char *const config_json_query =
+CONFIG_COLUMNS
+"  FROM pg_catalog.jsonb_populate_record(NULL::returning_crm.attachment, $1) a";
+
+static const char *const partner_json_query =
+PARTNER_COLUMNS
+"  FROM pg_catalog.jsonb_populate_record(NULL::returning_crm.attachment,"
+"       CASE WHEN pg_catalog.jsonb_typeof($1 OPERATOR(pg_catalog.->) 'partner')"
+"                 OPERATOR(pg_catalog.=) 'object'"
+"            THEN $1 OPERATOR(pg_catalog.->) 'partner' END) a"
+" WHERE a.relid IS NOT NULL";
+
+/*
+ * Is relid the table that a trigger's configuration names (attached), or a
+ * shard of it (a distributed table's trigger fires on its shards, with the
+ * arguments Citus copied)?  Connected to SPI.
+ */
+static bool
+config_names_relation(Oid relid, Oid attached)
+{
+	static const char *const shard_query =
+	"SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_shard s"
+	"  WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
+	"    AND pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid))"
+	"        OPERATOR(pg_catalog.=) $2::pg_catalog.regclass)";
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		args[2] = {ObjectIdGetDatum(attached), ObjectIdGetDatum(relid)};
+	bool		isnull;
+
+	if (relid == attached)
+		return true;
+	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		return false;
+	if (SPI_execute_with_args(shard_query, 2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not read pg_dist_shard");
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Does the row trigger of the partner table carry a configuration that
+ * names attached as its partner?  Connected to SPI.
+ */
+static bool
+partner_confirms(Oid partner, Oid attached)
+{
+	static const char *const partner_of_query =
+	"SELECT (pg_catalog.jsonb_populate_record(NULL::returning_crm.attachment,"
+	"        CASE WHEN pg_catalog.jsonb_typeof($1::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'partner')"
+	"                  OPERATOR(pg_catalog.=) 'object'"
+	"             THEN $1::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'partner' END)).relid::pg_catalog.oid";
+	Relation	rel = table_open(partner, AccessShareLock);
+	TriggerDesc *trigdesc = rel->trigdesc;
+	bool		confirmed = false;
+
+	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers && !confirmed; i++)
+	{
+		Trigger    *t = &trigdesc->triggers[i];
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		args[1];
+		bool		isnull;
+		Datum		named;
+
+		if (t->tgnargs < 1 || trigger_role(t->tgfoid) != TRIGGER_ROLE_ROW)
+			continue;
+		args[0] = CStringGetTextDatum(t->tgargs[0]);
+		if (SPI_execute_with_args(partner_of_query, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "could not read the configuration of a trigger");
+		named = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		confirmed = !isnull && DatumGetObjectId(named) == attached;
+	}
+	table_close(rel, AccessShareLock);
+	return confirmed;
+}
 
 /*
  * Read one row of returning_crm.attachment.  Returns NULL when the table is
@@ -326,12 +422,17 @@ static const char *const partner_query =
  * a memory context of its own.
  */
 static AttachedTable *
-load_attached_table(Oid relid, Oid attached)
+load_attached_table(Oid relid, Oid attached, const char *config)
 {
 	static SPIPlanPtr config_plan = NULL;
 	static SPIPlanPtr partner_plan = NULL;
+	static SPIPlanPtr config_json_plan = NULL;
+	static SPIPlanPtr partner_json_plan = NULL;
 	Oid			argtypes[2] = {OIDOID, TEXTOID};
+	Oid			jsonbtype[1] = {JSONBOID};
 	Datum		args[2];
+	Datum		config_jsonb = (Datum) 0;
+	int			rc;
 	MemoryContext cxt;
 	MemoryContext old;
 	AttachedTable *at;
@@ -349,12 +450,40 @@ load_attached_table(Oid relid, Oid attached)
 		argtypes[0] = TEXTOID;
 		partner_plan = keep_plan(partner_query, 2, argtypes);
 	}
+	if (config_json_plan == NULL)
+	{
+		config_json_plan = keep_plan(config_json_query, 1, jsonbtype);
+		partner_json_plan = keep_plan(partner_json_query, 1, jsonbtype);
+	}
 
-	args[0] = ObjectIdGetDatum(attached);
-	if (SPI_execute_plan(config_plan, args, NULL, true, 1) != SPI_OK_SELECT)
+	if (config != NULL)
+	{
+		config_jsonb = DirectFunctionCall1(jsonb_in, CStringGetDatum(config));
+		rc = SPI_execute_plan(config_json_plan, &config_jsonb, NULL, true, 1);
+	}
+	else
+	{
+		args[0] = ObjectIdGetDatum(attached);
+		rc = SPI_execute_plan(config_plan, args, NULL, true, 1);
+	}
+	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read returning_crm.attachment");
 	if (SPI_processed == 0)
 		return NULL;
+	if (config != NULL)
+	{
+		bool		isnull;
+
+		attached = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+												  SPI_fnumber(SPI_tuptable->tupdesc, "attached"),
+												  &isnull));
+		if (isnull || !config_names_relation(relid, attached))
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("trigger of table \"%s\" names another table", get_rel_name(relid)),
+					 errdetail("The configuration in the argument of the returning extension's trigger is not that of this table."),
+					 errhint("Use returning_crm.attach_%s() to attach the table.", "*")));
+	}
 
 	cxt = AllocSetContextCreate(config_context, "returning attached table",
 								ALLOCSET_SMALL_SIZES);
@@ -437,7 +566,11 @@ load_attached_table(Oid relid, Oid attached)
 
 	if (args[1] != (Datum) 0)
 	{
-		if (SPI_execute_plan(partner_plan, args, NULL, true, 1) != SPI_OK_SELECT)
+		if (config != NULL)
+			rc = SPI_execute_plan(partner_json_plan, &config_jsonb, NULL, true, 1);
+		else
+			rc = SPI_execute_plan(partner_plan, args, NULL, true, 1);
+		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "could not read returning_crm.attachment");
 		if (SPI_processed > 0)
 		{
@@ -445,6 +578,18 @@ load_attached_table(Oid relid, Oid attached)
 			TupleDesc	pdesc = SPI_tuptable->tupdesc;
 			bool		isnull;
 			Oid			prelid = DatumGetObjectId(SPI_getbinval(p, pdesc, 1, &isnull));
+
+			/*
+			 * A partner named by a trigger's argument must name this table
+			 * back in its own trigger: a trigger that anyone can put on a
+			 * table of theirs never reaches another role's table.
+			 */
+			if (config != NULL && (isnull || !partner_confirms(prelid, attached)))
+				ereport(ERROR,
+						(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+						 errmsg("the partner of table \"%s\" does not name it", get_rel_name(relid)),
+						 errdetail("The table that the configuration of its trigger names as its %s table is not attached with it.",
+								   at->kind == ATTACH_ORDERS ? "leads" : "orders")));
 
 			MemoryContextSwitchTo(cxt);
 			if (at->kind == ATTACH_ORDERS)
@@ -481,6 +626,27 @@ load_attached_table(Oid relid, Oid attached)
 AttachedTable *
 get_attached_table(Oid relid, AttachKind expected)
 {
+	return get_table(relid, expected, NULL);
+}
+
+/*
+ * The description of the table a trigger fires on: from the configuration
+ * of the extension when the table (or the table of which it is a
+ * partition) is attached on this node, else from the configuration that
+ * travels in the trigger's argument (a shard of a distributed table).
+ */
+AttachedTable *
+trigger_table(TriggerData *trigdata, AttachKind expected)
+{
+	Trigger    *trigger = trigdata->tg_trigger;
+
+	return get_table(RelationGetRelid(trigdata->tg_relation), expected,
+					 trigger->tgnargs >= 1 ? trigger->tgargs[0] : NULL);
+}
+
+static AttachedTable *
+get_table(Oid relid, AttachKind expected, const char *config)
+{
 	CacheEntry *entry;
 	bool		found;
 	AttachedTable *at;
@@ -505,15 +671,17 @@ get_attached_table(Oid relid, AttachKind expected)
 			elog(ERROR, "SPI_connect failed");
 		/* the configuration is the extension's: no grant on it is needed */
 		switch_to_config_owner(&us);
-		at = load_attached_table(relid, relid);
+		at = load_attached_table(relid, relid, NULL);
 		if (at == NULL && get_rel_relispartition(relid))
 		{
 			/* a partition of an attached table: its root's configuration */
 			List	   *ancestors = get_partition_ancestors(relid);
 
-			at = load_attached_table(relid, llast_oid(ancestors));
+			at = load_attached_table(relid, llast_oid(ancestors), NULL);
 			list_free(ancestors);
 		}
+		if (at == NULL && config != NULL)
+			at = load_attached_table(relid, InvalidOid, config);
 		switch_back(&us);
 		SPI_finish();
 		if (at == NULL)

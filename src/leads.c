@@ -103,7 +103,7 @@ lead_row(FunctionCallInfo fcinfo)
 	if (returning_in_recompute(rel))
 		return PointerGetDatum(result);
 
-	frame = statement_of_row(rel, ATTACH_LEADS, &at);
+	frame = statement_of_row(trigdata, ATTACH_LEADS, &at);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
@@ -208,7 +208,7 @@ recompute_changed_leads(AttachedTable *at, StatementFrame *frame)
  * recomputed.
  */
 static void
-leads_statement_end(Relation rel, StatementFrame *frame)
+leads_statement_end(TriggerData *trigdata, StatementFrame *frame)
 {
 	(void) locks_settle(frame);
 	if (frame->leads != NULL)
@@ -217,7 +217,7 @@ leads_statement_end(Relation rel, StatementFrame *frame)
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		at = get_attached_table(RelationGetRelid(rel), ATTACH_LEADS);
+		at = trigger_table(trigdata, ATTACH_LEADS);
 		if (OidIsValid(at->orders_relid))
 			recompute_changed_leads(at, frame);
 		SPI_finish();
@@ -250,7 +250,7 @@ lead_truncate(FunctionCallInfo fcinfo)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	at = get_attached_table(RelationGetRelid(trigdata->tg_relation), ATTACH_LEADS);
+	at = trigger_table(trigdata, ATTACH_LEADS);
 	if (OidIsValid(at->orders_relid))
 		orders_recompute_all(get_attached_table(at->orders_relid, ATTACH_ORDERS));
 	SPI_finish();

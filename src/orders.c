@@ -567,7 +567,7 @@ order_row(FunctionCallInfo fcinfo)
 	if (returning_in_recompute(rel))
 		return PointerGetDatum(result);
 
-	frame = statement_of_row(rel, ATTACH_ORDERS, &at);
+	frame = statement_of_row(trigdata, ATTACH_ORDERS, &at);
 
 	/*
 	 * The rules read the row through the trigger's slots, which take its
@@ -928,10 +928,10 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
  * orders of the promoted ones turn repeat.
  */
 static void
-orders_statement_end(Relation rel, StatementFrame *frame)
+orders_statement_end(TriggerData *trigdata, StatementFrame *frame)
 {
 	bool		contended = locks_settle(frame);
-	bool		whole = contended || !statement_wrote_all_rows(frame, rel);
+	bool		whole = contended || !statement_wrote_all_rows(frame, trigdata->tg_relation);
 	HTAB	   *set = whole ? frame->touched : frame->dirty;
 
 	if (set != NULL || frame->promoted != NULL)
@@ -940,7 +940,7 @@ orders_statement_end(Relation rel, StatementFrame *frame)
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		at = get_attached_table(RelationGetRelid(rel), ATTACH_ORDERS);
+		at = trigger_table(trigdata, ATTACH_ORDERS);
 		recompute_clients(at, set);
 		if (frame->promoted != NULL && !whole)
 			promote_clients(at, frame);
@@ -975,8 +975,7 @@ order_truncate_trigger(PG_FUNCTION_ARGS)
 	switch_to_owner(trigdata->tg_relation->rd_rel->relowner, false, &us);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	orders_recompute_all(get_attached_table(RelationGetRelid(trigdata->tg_relation),
-											ATTACH_ORDERS));
+	orders_recompute_all(trigger_table(trigdata, ATTACH_ORDERS));
 	SPI_finish();
 	switch_back(&us);
 	return PointerGetDatum(NULL);

@@ -229,8 +229,9 @@ statement_end(StatementFrame *frame, bool clean)
  * only when an invalidation marked the description stale.
  */
 StatementFrame *
-statement_of_row(Relation rel, AttachKind kind, AttachedTable **table)
+statement_of_row(TriggerData *trigdata, AttachKind kind, AttachedTable **table)
 {
+	Relation	rel = trigdata->tg_relation;
 	Oid			relid = RelationGetRelid(rel);
 	StatementFrame *frame = statement_current(relid);
 	AttachedTable *at;
@@ -243,7 +244,7 @@ statement_of_row(Relation rel, AttachKind kind, AttachedTable **table)
 		return frame;
 	}
 	/* a partition's rows are read with its own description (its columns) */
-	at = get_attached_table(relid, kind);
+	at = trigger_table(trigdata, kind);
 	if (frame == NULL)
 		frame = statement_current(at->attached_relid);
 	if (frame == NULL)
@@ -268,7 +269,7 @@ statement_of_row(Relation rel, AttachKind kind, AttachedTable **table)
  */
 Datum
 statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
-				  void (*on_end) (Relation rel, StatementFrame *frame))
+				  void (*on_end) (TriggerData *trigdata, StatementFrame *frame))
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Relation	rel;
@@ -287,6 +288,8 @@ statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 
 	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
 	{
+		/* the table's description, from the trigger's argument on a shard */
+		(void) trigger_table(trigdata, ATTACH_ANY);
 		/* a statement that the other triggers would get wrong is refused */
 		check_trigger_set(rel, trigdata->tg_event);
 		statement_begin(rel);
@@ -304,7 +307,7 @@ statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 	switch_to_owner(rel->rd_rel->relowner, false, &us);
 	PG_TRY();
 	{
-		on_end(rel, frame);
+		on_end(trigdata, frame);
 	}
 	PG_CATCH();
 	{

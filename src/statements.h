@@ -114,10 +114,10 @@ typedef struct StatementFrame
 } StatementFrame;
 
 extern StatementFrame *statement_begin(Relation rel);
-extern StatementFrame *statement_of_row(Relation rel, AttachKind kind,
+extern StatementFrame *statement_of_row(TriggerData *trigdata, AttachKind kind,
 									   AttachedTable **table);
 extern Datum statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
-							   void (*on_end) (Relation rel, StatementFrame *frame));
+							   void (*on_end) (TriggerData *trigdata, StatementFrame *frame));
 extern bool statement_wrote_all_rows(StatementFrame *frame, Relation rel);
 extern StatementFrame *statement_current(Oid relid);
 extern void statement_end(StatementFrame *frame, bool clean);

@@ -260,6 +260,61 @@ BEGIN
 END
 $$;
 
+-- The configuration the triggers of an attached table carry in their
+-- argument: its attachment row and that of its partner (the leads table an
+-- orders table links to, the orders table that links to a leads table) as
+-- jsonb, with the tables by name.  A trigger that fires where the
+-- configuration tables do not know the table (a shard of a distributed
+-- table, on a worker) reads it from there (src/config.c).
+CREATE FUNCTION returning_crm._trigger_config(rel regclass)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT (to_jsonb(x) - 'attached_at' || jsonb_build_object('partner',
+			(SELECT to_jsonb(p) - 'attached_at' FROM returning_crm.attachment p
+			  WHERE p.workspace = x.workspace
+				AND ((x.kind = 'orders' AND x.lead_column IS NOT NULL AND p.kind = 'leads')
+					 OR (x.kind = 'leads' AND p.kind = 'orders' AND p.lead_column IS NOT NULL)))))::text
+	  FROM returning_crm.attachment x WHERE x.relid = rel
+$$;
+
+-- The extension's triggers on an attached leads or orders table, made anew
+-- with the current configuration.
+CREATE FUNCTION returning_crm._create_triggers(rel regclass)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	kind text := (SELECT x.kind FROM returning_crm.attachment x WHERE x.relid = rel);
+	fn text := CASE kind WHEN 'orders' THEN 'order' ELSE 'lead' END;
+	config text := returning_crm._trigger_config(rel);
+	trg name;
+BEGIN
+	IF kind NOT IN ('leads', 'orders') THEN
+		RETURN;
+	END IF;
+	FOR trg IN SELECT * FROM returning_crm._extension_triggers(rel) LOOP
+		PERFORM returning_crm._as_owner(rel, format('DROP TRIGGER %I ON %s', trg, rel));
+	END LOOP;
+	PERFORM returning_crm._as_owner(rel, format(
+		'CREATE TRIGGER zz_returning_row BEFORE INSERT OR UPDATE OR DELETE ON %s'
+		' FOR EACH ROW EXECUTE FUNCTION returning_crm.%s_row_trigger(%L)', rel, fn, config));
+	PERFORM returning_crm._as_owner(rel, format(
+		'CREATE TRIGGER zz_returning_statement_begin BEFORE INSERT OR UPDATE OR DELETE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger(%L)', rel, fn, config));
+	PERFORM returning_crm._as_owner(rel, format(
+		'CREATE TRIGGER zz_returning_statement_end AFTER INSERT OR UPDATE OR DELETE ON %s'
+		' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger(%L)', rel, fn, config));
+	IF kind = 'leads' THEN
+		PERFORM returning_crm._as_owner(rel, format(
+			'CREATE TRIGGER zz_returning_truncate AFTER TRUNCATE ON %s'
+			' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.lead_truncate_trigger(%L)', rel, config));
+	END IF;
+END
+$$;
+
 -- The triggers of the partitions of an attached partitioned table.  The row
 -- trigger of the partitioned table reaches every partition, also those
 -- attached later; statement triggers do not: each partition gets its own,
@@ -550,20 +605,11 @@ BEGIN
 		RETURN classified;
 	END IF;
 
-	PERFORM returning_crm._as_owner(a.relid, format(
-		'CREATE TRIGGER zz_returning_row BEFORE INSERT OR UPDATE OR DELETE ON %s'
-		' FOR EACH ROW EXECUTE FUNCTION returning_crm.%s_row_trigger()', a.relid, fn));
-	PERFORM returning_crm._as_owner(a.relid, format(
-		'CREATE TRIGGER zz_returning_statement_begin BEFORE INSERT OR UPDATE OR DELETE ON %s'
-		' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', a.relid, fn));
-	PERFORM returning_crm._as_owner(a.relid, format(
-		'CREATE TRIGGER zz_returning_statement_end AFTER INSERT OR UPDATE OR DELETE ON %s'
-		' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.%s_statement_trigger()', a.relid, fn));
-	IF a.kind = 'leads' THEN
-		PERFORM returning_crm._as_owner(a.relid, format(
-			'CREATE TRIGGER zz_returning_truncate AFTER TRUNCATE ON %s'
-			' FOR EACH STATEMENT EXECUTE FUNCTION returning_crm.lead_truncate_trigger()', a.relid));
-	END IF;
+	PERFORM returning_crm._create_triggers(a.relid);
+	-- the partner's triggers carry this table in their configuration
+	PERFORM returning_crm._create_triggers(x.relid) FROM returning_crm.attachment x
+	  WHERE x.workspace = a.workspace AND x.relid <> a.relid
+		AND x.kind = CASE a.kind WHEN 'orders' THEN 'leads' ELSE 'orders' END;
 	PERFORM returning_crm._partition_triggers(a.relid);
 	RETURN classified;
 END
@@ -702,6 +748,9 @@ BEGIN
 	PERFORM returning_crm._drop_identity_indexes(table_name);
 
 	PERFORM returning_crm._config_write('detach', a.workspace, table_name, NULL);
+	-- the partner's triggers no longer name this table
+	PERFORM returning_crm._create_triggers(x.relid) FROM returning_crm.attachment x
+	  WHERE x.workspace = a.workspace AND x.kind IN ('leads', 'orders');
 END
 $$;
 COMMENT ON FUNCTION returning_crm.detach(regclass) IS
