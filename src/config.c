@@ -201,6 +201,47 @@ check_mapped_type(const MappedColumn *col, Oid relid, const char *field,
 				 errhint("Detach the table with returning_crm.detach() and attach it again.")));
 }
 
+/*
+ * Is the table distributed by Citus?  Connected to SPI.
+ */
+static bool
+relation_is_distributed(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+	bool		isnull;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p"
+							  " WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass)",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read pg_dist_partition");
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * A kept statement on an attached table.  Of a distributed table (the
+ * statements of matching and routing on the coordinator) it is planned for
+ * each execution with its arguments: Citus routes a statement to the
+ * tenant's shard only when it sees the tenant's value.
+ */
+SPIPlanPtr
+keep_table_plan(AttachedTable *at, const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+
+	if (!at->distributed)
+		return keep_plan(sql, nargs, argtypes);
+	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_CUSTOM_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
 static void
 resolve_column(MappedColumn *col, Oid relid, HeapTuple cfg, TupleDesc desc,
 			   const char *field)
@@ -337,8 +378,9 @@ PARTNER_COLUMNS
 
 /*
  * The same from the configuration that travels with the triggers (their
- * argument, config_argument()): an attachment row and its partner's as
- * jsonb, whose table names are resolved on the node that reads them.
+ * argument): an attachment row and its partner's as jsonb, whose table
+ * names are resolved on the node that reads them.  A partner this node does
+ * not know yet (it is distributed later) is none.
  */
 static const char *const config_json_query =
 CONFIG_COLUMNS
@@ -349,8 +391,30 @@ PARTNER_COLUMNS
 "  FROM pg_catalog.jsonb_populate_record(NULL::returning_crm.attachment,"
 "       CASE WHEN pg_catalog.jsonb_typeof($1 OPERATOR(pg_catalog.->) 'partner')"
 "                 OPERATOR(pg_catalog.=) 'object'"
+"             AND pg_catalog.to_regclass($1 OPERATOR(pg_catalog.->) 'partner'"
+"                                       OPERATOR(pg_catalog.->>) 'relid') IS NOT NULL"
 "            THEN $1 OPERATOR(pg_catalog.->) 'partner' END) a"
 " WHERE a.relid IS NOT NULL";
+
+/*
+ * Does this node know the table a trigger's configuration names?  While
+ * Citus distributes a table that holds rows, it copies them into the new
+ * shards before the table itself exists on the workers: their triggers
+ * then let the rows pass as they are (their states were kept right on the
+ * coordinator).  Connected to SPI.
+ */
+static bool
+config_table_known(Datum config)
+{
+	Oid			argtypes[1] = {JSONBOID};
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT pg_catalog.to_regclass($1 OPERATOR(pg_catalog.->>) 'relid')"
+							  " IS NOT NULL", 1, argtypes, &config, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not read the configuration of a trigger");
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
 
 /*
  * Is relid the table that a trigger's configuration names (attached), or a
@@ -380,11 +444,52 @@ config_names_relation(Oid relid, Oid attached)
 }
 
 /*
+ * The shard of a distributed table (partner) that is co-located with the
+ * shard relid of the distributed table attached: the one with the same
+ * hash range.  Connected to SPI.
+ */
+static Oid
+colocated_shard(Oid relid, Oid attached, Oid partner)
+{
+	static const char *const colocated_query =
+	"SELECT pg_catalog.to_regclass(pg_catalog.shard_name(p.logicalrelid, p.shardid))::pg_catalog.oid"
+	"  FROM pg_catalog.pg_dist_shard me"
+	"  JOIN pg_catalog.pg_dist_shard p"
+	"    ON p.shardminvalue OPERATOR(pg_catalog.=) me.shardminvalue"
+	"   AND p.shardmaxvalue OPERATOR(pg_catalog.=) me.shardmaxvalue"
+	" WHERE me.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
+	"   AND p.logicalrelid OPERATOR(pg_catalog.=) $3::pg_catalog.regclass"
+	"   AND pg_catalog.to_regclass(pg_catalog.shard_name(me.logicalrelid, me.shardid))"
+	"       OPERATOR(pg_catalog.=) $2::pg_catalog.regclass";
+	Oid			argtypes[3] = {OIDOID, OIDOID, OIDOID};
+	Datum		args[3] = {ObjectIdGetDatum(attached), ObjectIdGetDatum(relid),
+	ObjectIdGetDatum(partner)};
+	bool		isnull;
+	Datum		shard;
+
+	if (SPI_execute_with_args(colocated_query, 3, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_dist_shard");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("shard \"%s\" has no co-located shard of \"%s\"",
+						get_rel_name(relid), get_rel_name(partner)),
+				 errhint("Distribute the tables of a workspace by their tenant column, co-located.")));
+	shard = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the shard of \"%s\" co-located with \"%s\" is not on this node",
+						get_rel_name(partner), get_rel_name(relid))));
+	return DatumGetObjectId(shard);
+}
+
+/*
  * Does the row trigger of the partner table carry a configuration that
  * names attached as its partner?  Connected to SPI.
  */
 static bool
-partner_confirms(Oid partner, Oid attached)
+partner_confirms(Oid partner, Oid attached, char **config)
 {
 	static const char *const partner_of_query =
 	"SELECT (pg_catalog.jsonb_populate_record(NULL::returning_crm.attachment,"
@@ -411,6 +516,8 @@ partner_confirms(Oid partner, Oid attached)
 			elog(ERROR, "could not read the configuration of a trigger");
 		named = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		confirmed = !isnull && DatumGetObjectId(named) == attached;
+		if (confirmed)
+			*config = pstrdup(t->tgargs[0]);
 	}
 	table_close(rel, AccessShareLock);
 	return confirmed;
@@ -433,6 +540,7 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	Datum		args[2];
 	Datum		config_jsonb = (Datum) 0;
 	int			rc;
+	bool		distributed;
 	MemoryContext cxt;
 	MemoryContext old;
 	AttachedTable *at;
@@ -459,6 +567,8 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	if (config != NULL)
 	{
 		config_jsonb = DirectFunctionCall1(jsonb_in, CStringGetDatum(config));
+		if (!config_table_known(config_jsonb))
+			return NULL;
 		rc = SPI_execute_plan(config_json_plan, &config_jsonb, NULL, true, 1);
 	}
 	else
@@ -470,12 +580,14 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 		elog(ERROR, "could not read returning_crm.attachment");
 	if (SPI_processed == 0)
 		return NULL;
+	/* the row stays valid through the look-ups below, until SPI_finish */
+	cfg = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
 	if (config != NULL)
 	{
 		bool		isnull;
 
-		attached = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-												  SPI_fnumber(SPI_tuptable->tupdesc, "attached"),
+		attached = DatumGetObjectId(SPI_getbinval(cfg, desc, SPI_fnumber(desc, "attached"),
 												  &isnull));
 		if (isnull || !config_names_relation(relid, attached))
 			ereport(ERROR,
@@ -485,16 +597,23 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 					 errhint("Use returning_crm.attach_%s() to attach the table.", "*")));
 	}
 
+	/* (SPI leaves its own memory context current: before the switch) */
+	distributed = relation_is_distributed(attached);
 	cxt = AllocSetContextCreate(config_context, "returning attached table",
 								ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 
 	at = palloc0(sizeof(AttachedTable));
-	cfg = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
 
 	at->relid = relid;
 	at->attached_relid = attached;
+	/*
+	 * A shard of a distributed table: its statements name the shard itself
+	 * and the co-located shard of its partner, plain tables of this node, so
+	 * that they run here, in this backend, as on a single node.
+	 */
+	at->on_shard = config != NULL && relid != attached && !get_rel_relispartition(relid);
+	at->distributed = distributed;
 	kind = SPI_getvalue(cfg, desc, 1);
 	for (int i = 0; i < lengthof(kind_names); i++)
 		if (strcmp(kind, kind_names[i]) == 0)
@@ -503,7 +622,8 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	at->workspace_key = (int32) hash_bytes((const unsigned char *) at->workspace,
 										   strlen(at->workspace));
 	/* SQL names the attached table: on a partition, it spans them all */
-	at->qualified_name = qualified_name(attached);
+	at->sql_relid = at->on_shard ? relid : attached;
+	at->qualified_name = qualified_name(at->sql_relid);
 
 	resolve_column(&at->id, relid, cfg, desc, "id_column");
 	resolve_column(&at->contact, relid, cfg, desc, "contact_column");
@@ -584,14 +704,20 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 			 * back in its own trigger: a trigger that anyone can put on a
 			 * table of theirs never reaches another role's table.
 			 */
-			if (config != NULL && (isnull || !partner_confirms(prelid, attached)))
+			char	   *partner_config = NULL;
+
+			if (config != NULL && (isnull || !partner_confirms(prelid, attached, &partner_config)))
 				ereport(ERROR,
 						(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 						 errmsg("the partner of table \"%s\" does not name it", get_rel_name(relid)),
 						 errdetail("The table that the configuration of its trigger names as its %s table is not attached with it.",
 								   at->kind == ATTACH_ORDERS ? "leads" : "orders")));
 
+			if (at->on_shard)
+				prelid = colocated_shard(relid, attached, prelid);
 			MemoryContextSwitchTo(cxt);
+			if (partner_config != NULL)
+				at->partner_config = pstrdup(partner_config);
 			if (at->kind == ATTACH_ORDERS)
 			{
 				at->leads_relid = prelid;
@@ -630,10 +756,24 @@ get_attached_table(Oid relid, AttachKind expected)
 }
 
 /*
+ * The description of a table's partner: the leads of orders, the orders of
+ * leads.  On a shard, from the partner's trigger configuration.
+ */
+AttachedTable *
+partner_table(AttachedTable *at)
+{
+	if (at->kind == ATTACH_ORDERS)
+		return get_table(at->leads_relid, ATTACH_LEADS, at->partner_config);
+	return get_table(at->orders_relid, ATTACH_ORDERS, at->partner_config);
+}
+
+/*
  * The description of the table a trigger fires on: from the configuration
  * of the extension when the table (or the table of which it is a
  * partition) is attached on this node, else from the configuration that
- * travels in the trigger's argument (a shard of a distributed table).
+ * travels in the trigger's argument (a shard of a distributed table).  NULL
+ * while Citus copies rows into a shard of a table this node does not know
+ * yet: the trigger lets them pass.
  */
 AttachedTable *
 trigger_table(TriggerData *trigdata, AttachKind expected)
@@ -681,7 +821,17 @@ get_table(Oid relid, AttachKind expected, const char *config)
 			list_free(ancestors);
 		}
 		if (at == NULL && config != NULL)
+		{
 			at = load_attached_table(relid, InvalidOid, config);
+			if (at == NULL)
+			{
+				/* a table this node does not know yet (config_table_known) */
+				switch_back(&us);
+				SPI_finish();
+				hash_search(attached_cache, &relid, HASH_REMOVE, NULL);
+				return NULL;
+			}
+		}
 		switch_back(&us);
 		SPI_finish();
 		if (at == NULL)

@@ -343,8 +343,14 @@ prepare_source(Workspace *w, Source *src, char entity)
 	int			branches = 0;
 	SPIPlanPtr	plan;
 
+	/*
+	 * One scan of the table with the columns' conditions OR-ed (the planner
+	 * combines their indexes): a UNION of scans with parameters is a plan
+	 * Citus cannot distribute.
+	 */
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "SELECT s.id FROM (");
+	appendStringInfo(&buf, "SELECT t.%s::pg_catalog.int8 AS id FROM %s t WHERE (",
+					 at->id.name, at->qualified_name);
 	for (int k = 0; k < 2; k++)
 	{
 		bool		email = (k == 0);
@@ -354,20 +360,19 @@ prepare_source(Workspace *w, Source *src, char entity)
 		for (int i = 0; i < n; i++)
 		{
 			if (branches++ > 0)
-				appendStringInfoString(&buf, " UNION ");
-			appendStringInfo(&buf, "SELECT t.%s::pg_catalog.int8 AS id FROM %s t WHERE ",
-							 at->id.name, at->qualified_name);
+				appendStringInfoString(&buf, " OR ");
 			append_index_expr(&buf, email, &cols[i], w->settings.default_region);
 			if (column_is_array(&cols[i]))
 				appendStringInfo(&buf, " OPERATOR(pg_catalog.@>) ARRAY[$%d]", email ? 1 : 2);
 			else
 				appendStringInfo(&buf, " OPERATOR(pg_catalog.=) $%d", email ? 1 : 2);
-			append_tenant_param(&buf, at, "t", 3);
-			if (entity == IDENTITY_LEAD)
-				append_open_condition(&buf, at, "t");
 		}
 	}
-	appendStringInfoString(&buf, ") s ORDER BY 1");
+	appendStringInfoChar(&buf, ')');
+	append_tenant_param(&buf, at, "t", 3);
+	if (entity == IDENTITY_LEAD)
+		append_open_condition(&buf, at, "t");
+	appendStringInfoString(&buf, " ORDER BY 1");
 	if (branches == 0)
 		return NULL;
 
@@ -375,7 +380,8 @@ prepare_source(Workspace *w, Source *src, char entity)
 	 * The plan is the same for every value (index probes), so it is planned
 	 * once, generically, instead of once per call.
 	 */
-	plan = SPI_prepare_cursor(buf.data, 3, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	plan = SPI_prepare_cursor(buf.data, 3, argtypes,
+							  at->distributed ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", buf.data,
 			 SPI_result_code_string(SPI_result));
@@ -580,7 +586,7 @@ prepare_rank(RankTable *rt, bool orders, int k)
 		appendStringInfo(&buf, " LIMIT 1), (SELECT t.%s::pg_catalog.int8 %s ORDER BY t.%s DESC LIMIT 1)",
 						 at->id.name, cond.data, at->id.name);
 	}
-	return keep_plan(buf.data, 2, argtypes);
+	return keep_table_plan(at, buf.data, 2, argtypes);
 }
 
 /* Run a ranking statement for one client; leaves the result in SPI_tuptable */

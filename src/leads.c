@@ -23,6 +23,8 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "returning.h"
@@ -104,6 +106,8 @@ lead_row(FunctionCallInfo fcinfo)
 		return PointerGetDatum(result);
 
 	frame = statement_of_row(trigdata, ATTACH_LEADS, &at);
+	if (frame == NULL)
+		return PointerGetDatum(result);	/* rows Citus copies into a new shard */
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
@@ -186,7 +190,7 @@ recompute_changed_leads(AttachedTable *at, StatementFrame *frame)
 	statement_collect_leads(frame, ids, tenants, &count);
 	if (count == 0)
 		return;
-	orders = get_attached_table(at->orders_relid, ATTACH_ORDERS);
+	orders = partner_table(at);
 	if (orders->tenant.attnum != InvalidAttrNumber)
 	{
 		for (int i = 0; i < count; i++)
@@ -251,8 +255,36 @@ lead_truncate(FunctionCallInfo fcinfo)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	at = trigger_table(trigdata, ATTACH_LEADS);
+	/* on a shard (a trigger made before distribution): the coordinator's decides */
+	if (at == NULL || at->on_shard)
+	{
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+	if (at->distributed)
+	{
+		const char *propagate = GetConfigOption("citus.enable_ddl_propagation", true, false);
+
+		/*
+		 * Citus's truncate_local_data_after_distributing_table() empties
+		 * the coordinator's own copy of the rows, with DDL propagation off:
+		 * the shards keep theirs, and no order changes.
+		 */
+		if (propagate != NULL && strcmp(propagate, "off") == 0)
+		{
+			SPI_finish();
+			return PointerGetDatum(NULL);
+		}
+	}
+	if (at->distributed && OidIsValid(at->orders_relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot truncate distributed leads table \"%s\" that an orders table links to",
+						get_rel_name(at->relid)),
+				 errdetail("The trigger of TRUNCATE fires on the coordinator only, where the orders' states cannot be recomputed in the same transaction."),
+				 errhint("Delete the leads with DELETE instead: their orders are recomputed on the shards.")));
 	if (OidIsValid(at->orders_relid))
-		orders_recompute_all(get_attached_table(at->orders_relid, ATTACH_ORDERS));
+		orders_recompute_all(partner_table(at));
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -319,7 +351,7 @@ leads_recompute_all(AttachedTable *at)
 					 at->qualified_name, at->state.name, computed.data,
 					 at->state.name, at->state.name);
 
-	changed = execute_recompute(at->attached_relid, NULL, sql.data, NULL, NULL);
+	changed = execute_recompute(at->sql_relid, NULL, sql.data, NULL, NULL);
 	pfree(sql.data);
 	pfree(computed.data);
 	pfree(success.data);

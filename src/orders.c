@@ -46,6 +46,8 @@
 #include "statements.h"
 
 PG_FUNCTION_INFO_V1(order_row_trigger);
+
+static uint64 orders_recompute_shards(AttachedTable *at);
 PG_FUNCTION_INFO_V1(order_statement_trigger);
 PG_FUNCTION_INFO_V1(order_truncate_trigger);
 
@@ -84,11 +86,18 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 					 at->leads_name, at->leads_id.name, alias, at->lead.name);
 	if (at->leads_tenant.attnum != InvalidAttrNumber && at->tenant.attnum != InvalidAttrNumber)
 	{
-		/* the order's tenant read as the leads' tenant type */
+		/*
+		 * The order's tenant read as the leads' tenant type; a plain column
+		 * when the types are the same, so that the planner sees the two
+		 * tenants equal.
+		 */
 		appendStringInfo(buf, " AND l.%s", at->leads_tenant.name);
 		append_operator(buf, at->leads_tenant.typid, BTEqualStrategyNumber);
-		appendStringInfo(buf, "(%s.%s)::%s", alias, at->tenant.name,
-						 format_type_be_qualified(getBaseType(at->leads_tenant.typid)));
+		if (at->leads_tenant.typid == at->tenant.typid)
+			appendStringInfo(buf, "%s.%s", alias, at->tenant.name);
+		else
+			appendStringInfo(buf, "(%s.%s)::%s", alias, at->tenant.name,
+							 format_type_be_qualified(getBaseType(at->leads_tenant.typid)));
 	}
 	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) 'repeat' LIMIT 1) IS NOT NULL)",
 					 at->leads_state.name);
@@ -568,6 +577,8 @@ order_row(FunctionCallInfo fcinfo)
 		return PointerGetDatum(result);
 
 	frame = statement_of_row(trigdata, ATTACH_ORDERS, &at);
+	if (frame == NULL)
+		return PointerGetDatum(result);	/* rows Citus copies into a new shard */
 
 	/*
 	 * The rules read the row through the trigger's slots, which take its
@@ -694,13 +705,13 @@ append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind)
  * rows only and never reads the whole table.
  */
 static char *
-recompute_sql(AttachedTable *at, ClientKind kind)
+recompute_sql(AttachedTable *at, ClientKind kind, bool clear)
 {
 	StringInfoData sql;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s AS t SET %s = s.state FROM (",
-					 at->qualified_name, at->state.name);
+	appendStringInfo(&sql, "UPDATE %s AS t SET %s = %s FROM (",
+					 at->qualified_name, at->state.name, clear ? "NULL" : "s.state");
 	append_states_select(&sql, at, kind);
 	appendStringInfo(&sql, ") AS s WHERE t.%s OPERATOR(pg_catalog.=) s.id", at->id.name);
 	if (at->tenant.attnum != InvalidAttrNumber)
@@ -765,13 +776,13 @@ recompute_kind(AttachedTable *at, ClientKind kind, Datum *ids, Datum *tenants,
 	if (at->recompute_plan[k] == NULL)
 	{
 		Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
-		char	   *sql = recompute_sql(at, kind);
+		char	   *sql = recompute_sql(at, kind, false);
 
 		at->recompute_plan[k] = keep_plan(sql, 2, argtypes);
 		pfree(sql);
 	}
 	client_args(at, ids, tenants, count, args, nulls);
-	execute_recompute(at->attached_relid, at->recompute_plan[k], NULL, args, nulls);
+	execute_recompute(at->sql_relid, at->recompute_plan[k], NULL, args, nulls);
 }
 
 /*
@@ -916,7 +927,7 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 			nulls[2] = 'n';
 		args[3] = PointerGetDatum(construct_array(order_ids, count, INT8OID, 8,
 												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		execute_recompute(at->attached_relid, at->promote_plan[k], NULL, args, nulls);
+		execute_recompute(at->sql_relid, at->promote_plan[k], NULL, args, nulls);
 	}
 }
 
@@ -975,7 +986,12 @@ order_truncate_trigger(PG_FUNCTION_ARGS)
 	switch_to_owner(trigdata->tg_relation->rd_rel->relowner, false, &us);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	orders_recompute_all(trigger_table(trigdata, ATTACH_ORDERS));
+	{
+		AttachedTable *at = trigger_table(trigdata, ATTACH_ORDERS);
+
+		if (at != NULL)
+			orders_recompute_all(at);
+	}
 	SPI_finish();
 	switch_back(&us);
 	return PointerGetDatum(NULL);
@@ -987,11 +1003,41 @@ order_truncate_trigger(PG_FUNCTION_ARGS)
 uint64
 orders_recompute_all(AttachedTable *at)
 {
-	char	   *sql = recompute_sql(at, CLIENT_NONE);
-	uint64		changed = execute_recompute(at->attached_relid, NULL, sql, NULL, NULL);
+	char	   *sql;
+	uint64		changed;
 
+	if (at->distributed && !at->on_shard)
+		return orders_recompute_shards(at);
+	sql = recompute_sql(at, CLIENT_NONE, false);
+	changed = execute_recompute(at->sql_relid, NULL, sql, NULL, NULL);
 	pfree(sql);
 	return changed;
+}
+
+/*
+ * Recompute every order of a distributed table from the coordinator: the
+ * states that differ from the rules are cleared by one UPDATE that Citus
+ * runs on every shard, where the triggers take a cleared state for an
+ * unclassified row and recompute its client at the statement's end, in the
+ * shard's own backend (a rewrite from here would reach the shards' triggers
+ * as an application's UPDATE).  Returns the number of rows that differed.
+ */
+static uint64
+orders_recompute_shards(AttachedTable *at)
+{
+	StringInfoData sql;
+	UserSwitch	us;
+	int			rc;
+
+	sql.data = recompute_sql(at, CLIENT_NONE, true);
+	switch_to_table_owner(at->sql_relid, true, &us);
+	rc = SPI_execute(sql.data, false, 0);
+	switch_back(&us);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not recompute the states of \"%s\": %s",
+			 get_rel_name(at->sql_relid), SPI_result_code_string(rc));
+	pfree(sql.data);
+	return SPI_processed;
 }
 
 /*
@@ -1040,5 +1086,5 @@ orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants)
 		at->lead_recompute_plan = keep_plan(sql.data, 2, argtypes);
 		pfree(sql.data);
 	}
-	return execute_recompute(at->attached_relid, at->lead_recompute_plan, NULL, args, nulls);
+	return execute_recompute(at->sql_relid, at->lead_recompute_plan, NULL, args, nulls);
 }

@@ -203,7 +203,7 @@ resolve_indexes(AttachedTable *at)
 		Relation	leads = table_open(at->leads_relid, AccessShareLock);
 		List	   *indexes = RelationGetIndexList(leads);
 		ListCell   *lc;
-		AttachedTable *leads_at = get_attached_table(at->leads_relid, ATTACH_LEADS);
+		AttachedTable *leads_at = partner_table(at);
 		Relation	index;
 
 		foreach(lc, indexes)

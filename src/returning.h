@@ -76,7 +76,13 @@ typedef struct AttachedTable
 	Oid			relid;			/* the relation described: the attached table,
 								 * or a partition of it, whose rows the
 								 * columns below read */
-	Oid			attached_relid; /* the attached table, which SQL names */
+	Oid			attached_relid; /* the attached table */
+	Oid			sql_relid;		/* the table SQL names: the attached one, or
+								 * on a shard the shard */
+	bool		on_shard;		/* a shard of a distributed table: SQL names
+								 * the shard and its partner's co-located one */
+	bool		distributed;	/* the attached table is distributed (Citus) */
+	char	   *partner_config; /* the partner's trigger configuration, or NULL */
 	bool		valid;
 	AttachKind	kind;
 	char	   *workspace;
@@ -222,9 +228,12 @@ extern void check_trigger_call(FunctionCallInfo fcinfo, const char *funcname,
 /* config.c */
 extern AttachedTable *get_attached_table(Oid relid, AttachKind expected);
 extern AttachedTable *trigger_table(struct TriggerData *trigdata, AttachKind expected);
+extern AttachedTable *partner_table(AttachedTable *at);
 extern AttachedTable *find_attached_table(const char *workspace, AttachKind kind);
 extern void invalidate_workspace(const char *workspace);
 extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);
+extern SPIPlanPtr keep_table_plan(AttachedTable *at, const char *sql, int nargs,
+								  Oid *argtypes);
 extern bool value_in_list(const ValueList *list, const char *value);
 extern bool status_in_list(AttachedTable *at, Datum value, bool isnull,
 						   const ValueList *list);

@@ -294,7 +294,7 @@ open_rows_of_client(AttachedTable *at, const ClientKey *client, char **responsib
 			appendStringInfoString(&sql, " ORDER BY ");
 			append_position(&sql, at, "o", false);
 		}
-		entry->plan = keep_plan(sql.data, 2, argtypes);
+		entry->plan = keep_table_plan(at, sql.data, 2, argtypes);
 		pfree(sql.data);
 	}
 
@@ -356,7 +356,7 @@ read_row(AttachedTable *at, int64 id, const char *tenant, char **responsible,
 		appendStringInfo(&sql, " FROM %s t WHERE t.%s OPERATOR(pg_catalog.=) $1",
 						 at->qualified_name, at->id.name);
 		append_tenant_param(&sql, at, "t", 2);
-		entry->plan = keep_plan(sql.data, 2, argtypes);
+		entry->plan = keep_table_plan(at, sql.data, 2, argtypes);
 		pfree(sql.data);
 	}
 	args[0] = Int64GetDatum(id);
@@ -439,7 +439,7 @@ latest_closed_lead(AttachedTable *at, const char *tenant, const char *email,
 		appendStringInfoString(&sql, " OR ");
 		append_address_match(&sql, at, true, 2, region);
 		appendStringInfo(&sql, ") ORDER BY l.%s DESC LIMIT 1", at->id.name);
-		entry->plan = keep_plan(sql.data, 3, argtypes);
+		entry->plan = keep_table_plan(at, sql.data, 3, argtypes);
 		pfree(sql.data);
 	}
 	if (email)
@@ -525,7 +525,7 @@ insert_row(AttachedTable *at, InsertValue *values, int n)
 		else
 			appendStringInfo(&sql, ") VALUES (%s)", vals.data);
 		appendStringInfo(&sql, " RETURNING %s::pg_catalog.int8", at->id.name);
-		entry->plan = keep_plan(sql.data, n, argtypes);
+		entry->plan = keep_table_plan(at, sql.data, n, argtypes);
 		entry->nargs = n;
 		pfree(sql.data);
 		pfree(vals.data);

@@ -245,6 +245,11 @@ statement_of_row(TriggerData *trigdata, AttachKind kind, AttachedTable **table)
 	}
 	/* a partition's rows are read with its own description (its columns) */
 	at = trigger_table(trigdata, kind);
+	if (at == NULL)
+	{
+		*table = NULL;
+		return NULL;
+	}
 	if (frame == NULL)
 		frame = statement_current(at->attached_relid);
 	if (frame == NULL)
@@ -289,7 +294,8 @@ statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
 	{
 		/* the table's description, from the trigger's argument on a shard */
-		(void) trigger_table(trigdata, ATTACH_ANY);
+		if (trigger_table(trigdata, ATTACH_ANY) == NULL)
+			return PointerGetDatum(NULL);
 		/* a statement that the other triggers would get wrong is refused */
 		check_trigger_set(rel, trigdata->tg_event);
 		statement_begin(rel);

@@ -67,8 +67,15 @@ SELECT format('route excluded address: %s, lead %s', decision, lead_id IS NOT NU
 	FROM returning_crm.route_inquiry('spam@example.com', tenant => '1', workspace => :'ws');
 SELECT * FROM citus_check.states(:'s', '8 after routing');
 
+-- TRUNCATE of distributed leads that orders link to is refused (its trigger
+-- fires on the coordinator only); DELETE does it, and the orders follow
+\if :distribute
+\set VERBOSITY terse
 TRUNCATE :s.lead;
-SELECT * FROM citus_check.states(:'s', '9 truncate of the leads');
+\set VERBOSITY default
+\endif
+DELETE FROM :s.lead;
+SELECT * FROM citus_check.states(:'s', '9 delete of the leads');
 
 SELECT 'reclassify orders: ' || returning_crm.reclassify(:'s' || '.deal');
 SELECT 'reclassify leads: ' || returning_crm.reclassify(:'s' || '.lead');
