@@ -202,22 +202,59 @@ check_mapped_type(const MappedColumn *col, Oid relid, const char *field,
 }
 
 /*
- * Is the table distributed by Citus?  Connected to SPI.
+ * Is the table distributed by Citus?  *column is set to its distribution
+ * column (palloc'd, NULL for a reference table).  Connected to SPI.
  */
 static bool
-relation_is_distributed(Oid relid)
+relation_is_distributed(Oid relid, char **column)
 {
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1] = {ObjectIdGetDatum(relid)};
 	bool		isnull;
+	Datum		name;
 
+	*column = NULL;
 	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
 		return false;
-	if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p"
-							  " WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass)",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (SPI_execute_with_args("SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)"
+							  "  FROM pg_catalog.pg_dist_partition p"
+							  " WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_dist_partition");
-	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (SPI_processed == 0)
+		return false;
+	name = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		*column = TextDatumGetCString(name);
+	return true;
+}
+
+/*
+ * A distributed table must be distributed by its tenant column (the
+ * extension's statements filter by it), and match_on_insert, which looks
+ * up the workspace's contacts from a shard, is not supported there.  Checked
+ * at attach and at the first write after distribution.
+ */
+static void
+check_distribution(AttachedTable *at, const char *column)
+{
+	const char *tenant = at->tenant.attnum != InvalidAttrNumber ?
+		get_attname(at->relid, at->tenant.attnum, false) : NULL;
+
+	if (column == NULL || tenant == NULL || strcmp(column, tenant) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("attached table \"%s\" is distributed by %s, not by its tenant column",
+						get_rel_name(at->attached_relid),
+						column ? psprintf("column \"%s\"", column) : "no column (a reference table)"),
+				 errhint(tenant ? "Distribute the tables of a workspace by their tenant column, co-located: create_distributed_table(table, tenant column, colocate_with => ...)."
+						 : "Attach the table with tenant_column => its distribution column.")));
+	if (at->match_on_insert)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("match_on_insert is not supported on distributed table \"%s\"",
+						get_rel_name(at->attached_relid)),
+				 errhint("Attach the leads table with match_on_insert => false, and bind leads to clients with returning_crm.find_matches() or route_inquiry().")));
 }
 
 /*
@@ -541,6 +578,7 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	Datum		config_jsonb = (Datum) 0;
 	int			rc;
 	bool		distributed;
+	char	   *distribution_column;
 	MemoryContext cxt;
 	MemoryContext old;
 	AttachedTable *at;
@@ -589,6 +627,21 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 
 		attached = DatumGetObjectId(SPI_getbinval(cfg, desc, SPI_fnumber(desc, "attached"),
 												  &isnull));
+		/* a table distributed by another column: that, before the rest */
+		if (!isnull && relation_is_distributed(attached, &distribution_column))
+		{
+			char	   *tenant = SPI_getvalue(cfg, desc, SPI_fnumber(desc, "tenant_column"));
+
+			if (distribution_column == NULL || tenant == NULL ||
+				strcmp(distribution_column, tenant) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("attached table \"%s\" is distributed by %s, not by its tenant column",
+								get_rel_name(attached),
+								distribution_column ? psprintf("column \"%s\"", distribution_column)
+								: "no column (a reference table)"),
+						 errhint("Distribute the tables of a workspace by their tenant column, co-located.")));
+		}
 		if (isnull || !config_names_relation(relid, attached))
 			ereport(ERROR,
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
@@ -598,7 +651,7 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	}
 
 	/* (SPI leaves its own memory context current: before the switch) */
-	distributed = relation_is_distributed(attached);
+	distributed = relation_is_distributed(attached, &distribution_column);
 	cxt = AllocSetContextCreate(config_context, "returning attached table",
 								ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
@@ -741,6 +794,8 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 		}
 	}
 
+	if (at->distributed)
+		check_distribution(at, distribution_column);
 	at->valid = true;
 	return at;
 }

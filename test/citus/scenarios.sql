@@ -91,3 +91,25 @@ SELECT 'truncated local data of crm2.contact' FROM truncate_local_data_after_dis
 SELECT 'truncated local data of crm2.company' FROM truncate_local_data_after_distributing_table('crm2.company');
 \endif
 \ir steps.sql
+
+-- (c) Wrong distribution is refused: a table distributed by another column
+-- than its tenant column, at attach and at the first write after it was
+-- distributed so; match_on_insert on a distributed leads table.
+\if :distribute
+\set VERBOSITY terse
+CREATE TABLE crm3_deal (tenant_id int NOT NULL, id int NOT NULL, stage text, contact_id int,
+						company_id int, PRIMARY KEY (tenant_id, id));
+SELECT create_distributed_table('crm3_deal', 'id');
+SELECT returning_crm.attach_orders('crm3_deal', tenant_column => 'tenant_id', workspace => 'w3');
+CREATE TABLE crm3_late (tenant_id int NOT NULL, id int NOT NULL, stage text, contact_id int,
+						company_id int, PRIMARY KEY (tenant_id, id));
+SELECT 'attached: ' || returning_crm.attach_orders('crm3_late', tenant_column => 'tenant_id', workspace => 'w4');
+SELECT create_distributed_table('crm3_late', 'id');
+INSERT INTO crm3_late VALUES (1, 1, 'won', 1, NULL);
+CREATE TABLE crm3_lead (tenant_id int NOT NULL, id int NOT NULL, status text NOT NULL DEFAULT 'new',
+						contact_id int, company_id int, email text, PRIMARY KEY (tenant_id, id));
+SELECT create_distributed_table('crm3_lead', 'tenant_id');
+SELECT returning_crm.attach_leads('crm3_lead', tenant_column => 'tenant_id', match_on_insert => true,
+	email_columns => '{email}', workspace => 'w5');
+\set VERBOSITY default
+\endif
