@@ -522,6 +522,30 @@ colocated_shard(Oid relid, Oid attached, Oid partner)
 }
 
 /*
+ * A hash of the hash range of a shard, which co-located shards share.
+ * Connected to SPI.
+ */
+static uint32
+shard_range_key(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+	char	   *range;
+
+	if (SPI_execute_with_args("SELECT s.shardminvalue OPERATOR(pg_catalog.||) ':'"
+							  "       OPERATOR(pg_catalog.||) s.shardmaxvalue"
+							  "  FROM pg_catalog.pg_dist_shard s"
+							  " WHERE pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid))"
+							  "       OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_dist_shard");
+	if (SPI_processed == 0)
+		return 0;
+	range = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	return range ? hash_bytes((const unsigned char *) range, strlen(range)) : 0;
+}
+
+/*
  * Does the row trigger of the partner table carry a configuration that
  * names attached as its partner?  Connected to SPI.
  */
@@ -579,6 +603,7 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	int			rc;
 	bool		distributed;
 	char	   *distribution_column;
+	uint32		shard_key = 0;
 	MemoryContext cxt;
 	MemoryContext old;
 	AttachedTable *at;
@@ -650,6 +675,8 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 					 errhint("Use returning_crm.attach_%s() to attach the table.", "*")));
 	}
 
+	if (config != NULL && relid != attached && !get_rel_relispartition(relid))
+		shard_key = shard_range_key(relid);
 	/* (SPI leaves its own memory context current: before the switch) */
 	distributed = relation_is_distributed(attached, &distribution_column);
 	cxt = AllocSetContextCreate(config_context, "returning attached table",
@@ -674,6 +701,14 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	at->workspace = SPI_getvalue(cfg, desc, 2);
 	at->workspace_key = (int32) hash_bytes((const unsigned char *) at->workspace,
 										   strlen(at->workspace));
+	/*
+	 * The client locks of a shard are its own: a client's rows are in one
+	 * shard, and the backends that Citus runs one statement with on several
+	 * shards of a node must not wait for each other's buckets.  Co-located
+	 * shards (the orders and the leads of the same tenants) share them.
+	 */
+	if (at->on_shard)
+		at->workspace_key = (int32) hash_combine((uint32) at->workspace_key, shard_key);
 	/* SQL names the attached table: on a partition, it spans them all */
 	at->sql_relid = at->on_shard ? relid : attached;
 	at->qualified_name = qualified_name(at->sql_relid);
