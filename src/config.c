@@ -50,8 +50,11 @@ typedef struct CacheEntry
 static HTAB *attached_cache = NULL;
 static MemoryContext config_context = NULL;
 
-/* Contexts of descriptions replaced during this transaction */
+/* Descriptions replaced during this transaction, freed at its end */
 static List *retired_contexts = NIL;
+
+/* Counts the descriptions made, to tell one from a later one */
+static uint32 description_generation = 0;
 
 /*
  * find_attached_table(): the table of each kind of a workspace, as looked
@@ -120,6 +123,25 @@ namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
 	invalidate_callback(arg, InvalidOid);
 }
 
+/* Free the statements a description kept (it is being retired) */
+static void
+free_table_plans(AttachedTable *at)
+{
+	SPIPlanPtr *plans[] = {
+		&at->probe_plan[0], &at->probe_plan[1], &at->probe_self_plan[0],
+		&at->probe_self_plan[1], &at->after_plan[0], &at->after_plan[1],
+		&at->lead_state_plan, &at->recompute_plan[0], &at->recompute_plan[1],
+		&at->promote_plan[0], &at->promote_plan[1], &at->lead_recompute_plan,
+	};
+
+	for (int i = 0; i < lengthof(plans); i++)
+		if (*plans[i] != NULL)
+		{
+			SPI_freeplan(*plans[i]);
+			*plans[i] = NULL;
+		}
+}
+
 static void
 config_xact_callback(XactEvent event, void *arg)
 {
@@ -131,7 +153,12 @@ config_xact_callback(XactEvent event, void *arg)
 		return;
 
 	foreach(lc, retired_contexts)
-		MemoryContextDelete((MemoryContext) lfirst(lc));
+	{
+		AttachedTable *at = (AttachedTable *) lfirst(lc);
+
+		free_table_plans(at);
+		MemoryContextDelete(GetMemoryChunkContext(at));
+	}
 	list_free(retired_contexts);
 	retired_contexts = NIL;
 }
@@ -687,6 +714,7 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 
 	at->relid = relid;
 	at->attached_relid = attached;
+	at->generation = ++description_generation;
 	/*
 	 * A shard of a distributed table: its statements name the shard itself
 	 * and the co-located shard of its partner, plain tables of this node, so
@@ -892,8 +920,7 @@ get_table(Oid relid, AttachKind expected, const char *config)
 		{
 			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
-			retired_contexts = lappend(retired_contexts,
-									   GetMemoryChunkContext(entry->table));
+			retired_contexts = lappend(retired_contexts, entry->table);
 			MemoryContextSwitchTo(old);
 			entry->table = NULL;
 		}

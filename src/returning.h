@@ -154,7 +154,9 @@ typedef struct AttachedTable
 	SPIPlanPtr	recompute_plan[2];	/* recompute clients: company, contact */
 	SPIPlanPtr	promote_plan[2];	/* orders after new first won orders */
 	SPIPlanPtr	lead_recompute_plan;	/* orders of changed leads */
-	SPIPlanPtr	orders_recompute_plan;	/* leads: orders of changed leads */
+
+	uint32		generation;		/* of this description: statements kept
+								 * elsewhere for it (routing.c) compare it */
 } AttachedTable;
 
 /*

@@ -100,15 +100,15 @@ typedef struct InsertValue
 
 /*
  * A kept statement of routing, by key: the INSERTs per table and set of
- * columns, and the look-ups per table.  "at" is the description the
- * statement was made for; a reloaded description makes it again.
+ * columns, and the look-ups per table.  "generation" is that of the
+ * description the statement was made for; a reloaded description (another
+ * generation, whatever its address) makes it again.
  */
 typedef struct RoutingPlan
 {
 	char		key[NAMEDATALEN * 2];	/* hash key */
-	AttachedTable *at;
+	uint32		generation;
 	SPIPlanPtr	plan;
-	int			nargs;
 	FmgrInfo   *input;			/* INSERTs: input function per column */
 	Oid		   *ioparam;
 	int32	   *typmod;
@@ -182,11 +182,11 @@ routing_plan(AttachedTable *at, const char *key)
 	entry = hash_search(routing_plans, key, HASH_ENTER, &found);
 	if (!found)
 	{
-		entry->at = NULL;
+		entry->generation = 0;
 		entry->plan = NULL;
 		entry->input = NULL;
 	}
-	if (entry->plan != NULL && entry->at != at)
+	if (entry->plan != NULL && entry->generation != at->generation)
 	{
 		/* Made for an older description of the table */
 		SPI_freeplan(entry->plan);
@@ -199,7 +199,7 @@ routing_plan(AttachedTable *at, const char *key)
 			entry->input = NULL;
 		}
 	}
-	entry->at = at;
+	entry->generation = at->generation;
 	return entry;
 }
 
@@ -526,7 +526,6 @@ insert_row(AttachedTable *at, InsertValue *values, int n)
 			appendStringInfo(&sql, ") VALUES (%s)", vals.data);
 		appendStringInfo(&sql, " RETURNING %s::pg_catalog.int8", at->id.name);
 		entry->plan = keep_table_plan(at, sql.data, n, argtypes);
-		entry->nargs = n;
 		pfree(sql.data);
 		pfree(vals.data);
 	}
