@@ -183,6 +183,7 @@ INSERT INTO deal (id, stage, contact_id) VALUES (10, 'new', 1);
 
 DROP SCHEMA evil CASCADE;
 DROP VIEW deal_view;
-DROP TABLE lead, deal, deal2, deal3, loose, tdeal;
+-- CASCADE: the report view of deal goes with it
+DROP TABLE lead, deal, deal2, deal3, loose, tdeal CASCADE;
 DROP OWNED BY regress_app_reader;
 DROP ROLE regress_app_reader;

@@ -133,4 +133,5 @@ SELECT indexrelid::regclass FROM pg_index WHERE indrelid IN ('contact'::regclass
 SELECT count(*) FROM contact;
 
 DROP EXTENSION "returning" CASCADE;
-DROP TABLE contact, company, lead, deal, tcontact;
+-- CASCADE: the report view of deal goes with it
+DROP TABLE contact, company, lead, deal, tcontact CASCADE;

@@ -167,6 +167,12 @@ SELECT decision, lead_id, contact_id, company_id, responsible
 SELECT decision, lead_id, contact_id, company_id, responsible
   FROM returning_crm.route_inquiry('gus@example.com', tenant => '2', workspace => 'plain');
 SELECT tenant, id, contact_id, company_id, returning_state FROM b2b.tlead ORDER BY tenant, id;
+-- ids are unique per tenant there: exclusion takes the tenant (22004 without)
+\set SHOW_CONTEXT never
+SELECT returning_crm.exclude_lead(500, 'plain');
+\echo :LAST_ERROR_SQLSTATE
+SELECT returning_crm.exclude_lead(500, 'plain', tenant => '1') AS excluded_in_tenant_1;
+SELECT tenant, kind, value FROM returning_crm.exception WHERE workspace = 'plain';
 
 DROP EXTENSION "returning" CASCADE;
 DROP SCHEMA b2b CASCADE;

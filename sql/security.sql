@@ -222,7 +222,7 @@ SELECT workspace, owner FROM (SELECT name AS workspace, owner FROM returning_crm
 GRANT EXECUTE ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text),
 	returning_crm.add_exception(text, text, text, text),
 	returning_crm.import_exceptions(text, text, text),
-	returning_crm.exclude_lead(bigint, text)
+	returning_crm.exclude_lead(bigint, text, text)
 	TO regress_other, regress_mallory;
 GRANT SELECT ON mal.contact TO regress_other;
 SET ROLE regress_other;

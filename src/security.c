@@ -325,6 +325,19 @@ static const ConfigStatement config_statements[] = {
 		"   AND e.value OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'value')"
 		"   AND coalesce(e.tenant OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'tenant'), e.tenant IS NULL AND ($3 OPERATOR(pg_catalog.->>) 'tenant') IS NULL)"
 	" RETURNING pg_catalog.to_jsonb(e.*)"},
+	/* what attach and reclassify note in an attachment afterwards: the report view, the last reclassify */
+	{"attachment_notes", true,
+		"UPDATE returning_crm.attachment a SET"
+		"  report_view = CASE WHEN $3 OPERATOR(pg_catalog.?) 'report_view'"
+		"    THEN ($3 OPERATOR(pg_catalog.->>) 'report_view')::pg_catalog.oid::pg_catalog.regclass"
+		"    ELSE a.report_view END,"
+		"  last_reclassified_at = CASE WHEN $3 OPERATOR(pg_catalog.?) 'reclassify_changed'"
+		"    THEN pg_catalog.now() ELSE a.last_reclassified_at END,"
+		"  last_reclassify_changed = CASE WHEN $3 OPERATOR(pg_catalog.?) 'reclassify_changed'"
+		"    THEN ($3 OPERATOR(pg_catalog.->>) 'reclassify_changed')::pg_catalog.int8"
+		"    ELSE a.last_reclassify_changed END"
+		" WHERE a.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $2::pg_catalog.oid"
+	" RETURNING pg_catalog.to_jsonb(a.*)"},
 };
 
 /*

@@ -9,6 +9,9 @@ packages+=(clang libclang-rt-14-dev)
 # Citus is built from ../shared/vendor for test/citus (test/citus/build.sh).
 packages+=(liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libxslt1-dev libpam0g-dev libssl-dev
 	flex bison)
+# BI over ODBC (test/odbc: unixODBC's isql and the PostgreSQL driver), and the
+# chart of the demo (test/demo).
+packages+=(unixodbc odbc-postgresql gnuplot-nox)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -34,21 +34,27 @@ SQL
 pg_dump -Fc -d $src -f "$dump"
 pg_restore --exit-on-error -d $dst "$dump"
 
-# Same attachments, same states, triggers that work.
+# Same attachments, same states, triggers that work; the report view of
+# the orders (ordered_by is a date) with the same rows, options and comments.
 check=$(cat <<'SQL'
-SELECT (SELECT string_agg(format('%s:%s:%s', relid, kind, column_prefix), ',' ORDER BY kind)
+SELECT (SELECT string_agg(format('%s:%s:%s:%s', relid, kind, column_prefix, report_view), ',' ORDER BY kind)
 		  FROM returning_crm.attachment) AS attachments,
 	   (SELECT md5(string_agg(id || ':' || returning_state, ',' ORDER BY id)) FROM crm.lead) AS leads,
 	   (SELECT md5(string_agg(id || ':' || r_returning_state, ',' ORDER BY id)) FROM crm.deal) AS deals,
 	   (SELECT count(*) FROM pg_trigger WHERE tgrelid IN ('crm.lead'::regclass, 'crm.deal'::regclass)
-										  AND NOT tgisinternal) AS triggers
+										  AND NOT tgisinternal) AS triggers,
+	   (SELECT format('%s rows, md5 %s', count(*), md5(string_agg(v::text, ',' ORDER BY v::text)))
+		  FROM crm.deal_r_returning_monthly v) AS report,
+	   (SELECT format('%s, %s comments', c.reloptions, count(d.*)) FROM pg_class c
+		  LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass
+		 WHERE c.oid = 'crm.deal_r_returning_monthly'::regclass GROUP BY c.reloptions) AS report_view
 SQL
 )
 before=$("${psql[@]}" -At -d $src -c "$check")
 after=$("${psql[@]}" -At -d $dst -c "$check")
 echo "source:   $before"
 echo "restored: $after"
-[[ $before == "$after" ]] || { echo "dump and restore changed the attachments or states"; exit 1; }
+[[ $before == "$after" ]] || { echo "dump and restore changed the attachments, states or report view"; exit 1; }
 
 # The restored triggers classify: a won order before the others turns them repeat.
 result=$("${psql[@]}" -At -d $dst <<'SQL'

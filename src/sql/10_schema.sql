@@ -51,6 +51,11 @@ CREATE TABLE returning_crm.attachment (
 	tenant_column	name,
 	column_prefix	text NOT NULL DEFAULT '',
 	attached_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	date_column		name,
+	report_views	boolean,
+	report_view		regclass,
+	last_reclassified_at timestamptz,
+	last_reclassify_changed bigint,
 	UNIQUE (workspace, kind)
 );
 
@@ -68,6 +73,16 @@ COMMENT ON COLUMN returning_crm.attachment.company_column IS
 	'Leads and orders: the company client. Contacts: the company the contact works for (optional), which routing puts beside the contact.';
 COMMENT ON COLUMN returning_crm.attachment.new_status IS
 	'The status (leads) or stage (orders) of rows that inquiry routing inserts.';
+COMMENT ON COLUMN returning_crm.attachment.date_column IS
+	'The date of a lead or order (a date, timestamp or timestamptz column) by which the report view counts months; for orders it defaults to ordered_by when that is a date.';
+COMMENT ON COLUMN returning_crm.attachment.report_views IS
+	'Whether attaching creates the monthly report view beside the table (the report_views parameter).';
+COMMENT ON COLUMN returning_crm.attachment.report_view IS
+	'The monthly report view that attaching created beside the table, or NULL; detach drops it.';
+COMMENT ON COLUMN returning_crm.attachment.last_reclassified_at IS
+	'When returning_crm.reclassify() last ran on the table.';
+COMMENT ON COLUMN returning_crm.attachment.last_reclassify_changed IS
+	'How many rows the last returning_crm.reclassify() of the table changed.';
 
 SELECT pg_catalog.pg_extension_config_dump('returning_crm.attachment', '');
 

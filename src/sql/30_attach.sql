@@ -265,14 +265,18 @@ $$;
 -- orders table links to, the orders table that links to a leads table) as
 -- jsonb, with the tables by name.  A trigger that fires where the
 -- configuration tables do not know the table (a shard of a distributed
--- table, on a worker) reads it from there (src/config.c).
+-- table, on a worker) reads it from there (src/config.c).  What the
+-- triggers do not read (the report view, the last reclassify) stays out: a
+-- name there would have to resolve on every node.
 CREATE FUNCTION returning_crm._trigger_config(rel regclass)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT (to_jsonb(x) - 'attached_at' || jsonb_build_object('partner',
-			(SELECT to_jsonb(p) - 'attached_at' FROM returning_crm.attachment p
+	SELECT (to_jsonb(x) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
+			|| jsonb_build_object('partner',
+			(SELECT to_jsonb(p) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
+			   FROM returning_crm.attachment p
 			  WHERE p.workspace = x.workspace
 				AND ((x.kind = 'orders' AND x.lead_column IS NOT NULL AND p.kind = 'leads')
 					 OR (x.kind = 'leads' AND p.kind = 'orders' AND p.lead_column IS NOT NULL)))))::text
@@ -379,6 +383,7 @@ DECLARE
 	classified bigint;
 	saved_work_mem text;
 	fn text := CASE a.kind WHEN 'orders' THEN 'order' ELSE 'lead' END;
+	phase_at timestamptz;		-- progress notices on large tables
 BEGIN
 	IF a.relid IS NULL THEN
 		RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -545,6 +550,7 @@ BEGIN
 	END IF;
 
 	a.attached_at := now();
+	phase_at := clock_timestamp();
 	IF a.kind IN ('leads', 'orders')
 	   AND NOT EXISTS (SELECT FROM pg_attribute
 					    WHERE attrelid = a.relid AND attname = a.column_prefix || 'returning_state'
@@ -573,6 +579,7 @@ BEGIN
 													262144)::text || 'kB', true);
 			classified := returning_crm._load_states(a.relid);
 			PERFORM set_config('work_mem', saved_work_mem, true);
+			phase_at := returning_crm._progress(a.relid, 'attach_orders', 'classify', classified, phase_at);
 			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix,
 				format('returning_crm._initial_state(%I::pg_catalog.int8)', a.id_column));
 		ELSE
@@ -587,18 +594,21 @@ BEGIN
 					   'repeat', 'new'));
 			classified := returning_crm._as_owner(a.relid, format('SELECT pg_catalog.count(*) FROM %s', a.relid));
 		END IF;
+		phase_at := returning_crm._progress(a.relid, 'attach_' || a.kind, 'rewrite', classified, phase_at);
 	ELSE
 		IF a.kind IN ('leads', 'orders') THEN
 			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix);
 		END IF;
 		PERFORM returning_crm._config_write('attach', a.workspace, a.relid, to_jsonb(a));
 		classified := returning_crm._classify(a.relid);
+		phase_at := returning_crm._progress(a.relid, 'attach_' || a.kind, 'classify', NULL, phase_at, classified);
 	END IF;
 	IF a.kind IN ('leads', 'orders') THEN
 		PERFORM returning_crm._create_indexes(a);
 	END IF;
 	-- Leads, contacts and companies: indexes by normalised e-mail and phone
 	PERFORM returning_crm._create_identity_indexes(a);
+	phase_at := returning_crm._progress(a.relid, 'attach_' || a.kind, 'indexes', NULL, phase_at);
 
 	-- Contacts and companies get no trigger
 	IF a.kind NOT IN ('leads', 'orders') THEN
@@ -611,6 +621,8 @@ BEGIN
 	  WHERE x.workspace = a.workspace AND x.relid <> a.relid
 		AND x.kind = CASE a.kind WHEN 'orders' THEN 'leads' ELSE 'orders' END;
 	PERFORM returning_crm._partition_triggers(a.relid);
+	-- the monthly report view beside the table (src/sql/35_reports.sql)
+	PERFORM returning_crm._create_report_view(a);
 	RETURN classified;
 END
 $$;
@@ -631,7 +643,9 @@ CREATE FUNCTION returning_crm.attach_leads(
 	tenant_column name DEFAULT NULL,
 	column_prefix text DEFAULT '',
 	workspace text DEFAULT 'default',
-	responsible_column name DEFAULT NULL)
+	responsible_column name DEFAULT NULL,
+	date_column name DEFAULT NULL,
+	report_views boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
@@ -640,6 +654,7 @@ AS $$
 		jsonb_build_object(
 			'relid', table_name::oid, 'workspace', workspace, 'kind', 'leads',
 			'responsible_column', responsible_column,
+			'date_column', date_column, 'report_views', coalesce(report_views, true),
 			'id_column', id_column, 'contact_column', contact_column,
 			'company_column', company_column, 'status_column', status_column,
 			'success_values', success_values, 'failure_values', failure_values,
@@ -668,7 +683,9 @@ CREATE FUNCTION returning_crm.attach_orders(
 	tenant_column name DEFAULT NULL,
 	column_prefix text DEFAULT '',
 	workspace text DEFAULT 'default',
-	responsible_column name DEFAULT NULL)
+	responsible_column name DEFAULT NULL,
+	date_column name DEFAULT NULL,
+	report_views boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
@@ -677,6 +694,10 @@ AS $$
 		jsonb_build_object(
 			'relid', table_name::oid, 'workspace', workspace, 'kind', 'orders',
 			'responsible_column', responsible_column,
+			-- the report's date: ordered_by when that is a date or timestamp
+			'date_column', coalesce(date_column, CASE WHEN returning_crm._date_type(table_name, ordered_by)
+															IS NOT NULL THEN ordered_by END),
+			'report_views', coalesce(report_views, true),
 			'id_column', id_column, 'contact_column', contact_column,
 			'company_column', company_column, 'status_column', stage_column,
 			'success_values', won_values, 'failure_values', lost_values,
@@ -688,11 +709,13 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION returning_crm.attach_leads(regclass, name, name, name, name, text[], text[], text,
-											   boolean, name, name[], name[], name, text, text, name) IS
-	'Attaches a leads table: adds returning_state and is_repeat, installs the triggers and classifies the rows already there.';
+											   boolean, name, name[], name[], name, text, text, name,
+											   name, boolean) IS
+	'Attaches a leads table: adds returning_state and is_repeat, installs the triggers and classifies the rows already there; with a date_column, creates the monthly report view beside it.';
 COMMENT ON FUNCTION returning_crm.attach_orders(regclass, name, name, name, name, text[], text[], name,
-												name, name, name, text, name, name[], name[], name, text, text, name) IS
-	'Attaches an orders table: adds returning_state, is_new, is_repeat and is_repeated_inquiry, installs the triggers and classifies the rows already there.';
+												name, name, name, text, name, name[], name[], name, text, text, name,
+												name, boolean) IS
+	'Attaches an orders table: adds returning_state, is_new, is_repeat and is_repeated_inquiry, installs the triggers and classifies the rows already there; with a date (date_column, or ordered_by when it is one), creates the monthly report view beside it.';
 
 -- Detach: the triggers and the indexes that served only them (including the
 -- matching indexes on e-mail and phone columns) go; the added columns, their
@@ -746,6 +769,7 @@ BEGIN
 		PERFORM returning_crm._as_owner(table_name, format('DROP INDEX %s', idx));
 	END LOOP;
 	PERFORM returning_crm._drop_identity_indexes(table_name);
+	PERFORM returning_crm._drop_report_view(a);
 
 	PERFORM returning_crm._config_write('detach', a.workspace, table_name, NULL);
 	-- the partner's triggers no longer name this table
@@ -867,18 +891,29 @@ RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	ws text;
+	changed bigint;
+	phase_at timestamptz;
 BEGIN
 	IF table_name IS NULL THEN
 		RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	PERFORM returning_crm._check_owner(table_name);
-	IF NOT EXISTS (SELECT FROM returning_crm.attachment x WHERE x.relid = table_name) THEN
+	SELECT x.workspace INTO ws FROM returning_crm.attachment x WHERE x.relid = table_name;
+	IF NOT FOUND THEN
 		RAISE EXCEPTION 'table % is not attached', table_name
 			USING ERRCODE = 'undefined_object';
 	END IF;
 	PERFORM returning_crm._as_owner(table_name, format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name));
-	RETURN returning_crm._classify(table_name);
+	phase_at := clock_timestamp();
+	changed := returning_crm._classify(table_name);
+	PERFORM returning_crm._progress(table_name, 'reclassify', 'classify', NULL, phase_at, changed);
+	-- for returning_crm.status
+	PERFORM returning_crm._config_write('attachment_notes', ws, table_name,
+										jsonb_build_object('reclassify_changed', changed));
+	RETURN changed;
 END
 $$;
 COMMENT ON FUNCTION returning_crm.reclassify(regclass) IS
-	'Recomputes the state of every row of an attached table, set-based, and returns how many rows changed.';
+	'Recomputes the state of every row of an attached table, set-based, and returns how many rows changed; notes the time and the count for returning_crm.status.';

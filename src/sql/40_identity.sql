@@ -556,7 +556,8 @@ COMMENT ON FUNCTION returning_crm._row_addresses(regclass, bigint, text) IS
 -- The addresses of a lead or order, of its company and of its contact, put
 -- on the list: both sides, so that the contact of a company's order does
 -- not stay routable.  Read with the caller's rights.
-CREATE FUNCTION returning_crm._exclude(kind text, row_id bigint, workspace text)
+CREATE FUNCTION returning_crm._exclude(kind text, row_id bigint, workspace text,
+									   row_tenant text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -574,11 +575,25 @@ BEGIN
 		RAISE EXCEPTION 'workspace "%" has no attached % table', workspace, kind
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
-	FOR c IN EXECUTE format('SELECT %s::text AS tenant, %s::bigint AS company, %s::bigint AS contact FROM %s t WHERE t.%I = $1',
+	-- ids may be unique per tenant only: the tenant is read through its column's type
+	IF a.tenant_column IS NOT NULL AND row_tenant IS NULL THEN
+		RAISE EXCEPTION 'tenant must be given for workspace "%"', workspace
+			USING ERRCODE = 'null_value_not_allowed',
+				  DETAIL = format('Table %s has the tenant column %I.', a.relid, a.tenant_column);
+	END IF;
+	IF a.tenant_column IS NULL AND row_tenant IS NOT NULL THEN
+		RAISE EXCEPTION 'workspace "%" has no tenants', workspace
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass tenant => NULL.';
+	END IF;
+	FOR c IN EXECUTE format('SELECT %s::text AS tenant, %s::bigint AS company, %s::bigint AS contact FROM %s t WHERE t.%I = $1%s',
 							CASE WHEN a.tenant_column IS NULL THEN 'NULL' ELSE format('t.%I', a.tenant_column) END,
 							coalesce(format('t.%I', a.company_column), 'NULL'),
 							coalesce(format('t.%I', a.contact_column), 'NULL'),
-							a.relid, a.id_column) USING row_id
+							a.relid, a.id_column,
+							CASE WHEN a.tenant_column IS NULL THEN ''
+								 ELSE format(' AND t.%I = $2::%s', a.tenant_column,
+											 returning_crm._column_type(a.relid, a.tenant_column, 'tenant_column')) END)
+		USING row_id, row_tenant
 	LOOP
 		found_row := true;
 		-- The row's own addresses (leads have them; orders rarely), then
@@ -608,25 +623,27 @@ BEGIN
 	RETURN added;
 END
 $$;
-COMMENT ON FUNCTION returning_crm._exclude(text, bigint, text) IS
+COMMENT ON FUNCTION returning_crm._exclude(text, bigint, text, text) IS
 	'The shared body of exclude_lead and exclude_order.';
 
-CREATE FUNCTION returning_crm.exclude_lead(id bigint, workspace text DEFAULT 'default')
+CREATE FUNCTION returning_crm.exclude_lead(id bigint, workspace text DEFAULT 'default',
+										   tenant text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT returning_crm._exclude('leads', id, workspace) $$;
-REVOKE ALL ON FUNCTION returning_crm.exclude_lead(bigint, text) FROM PUBLIC;
-COMMENT ON FUNCTION returning_crm.exclude_lead(bigint, text) IS
+AS $$ SELECT returning_crm._exclude('leads', id, workspace, tenant) $$;
+REVOKE ALL ON FUNCTION returning_crm.exclude_lead(bigint, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.exclude_lead(bigint, text, text) IS
 	'Puts the e-mail addresses and phone numbers of a lead, of its company and of its contact on the exception list; returns how many were added.';
 
-CREATE FUNCTION returning_crm.exclude_order(id bigint, workspace text DEFAULT 'default')
+CREATE FUNCTION returning_crm.exclude_order(id bigint, workspace text DEFAULT 'default',
+											tenant text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT returning_crm._exclude('orders', id, workspace) $$;
-REVOKE ALL ON FUNCTION returning_crm.exclude_order(bigint, text) FROM PUBLIC;
-COMMENT ON FUNCTION returning_crm.exclude_order(bigint, text) IS
+AS $$ SELECT returning_crm._exclude('orders', id, workspace, tenant) $$;
+REVOKE ALL ON FUNCTION returning_crm.exclude_order(bigint, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.exclude_order(bigint, text, text) IS
 	'Puts the e-mail addresses and phone numbers of an order''s company and of its contact (and any of the order itself) on the exception list; returns how many were added.';
 
 -- Matching, for SQL callers

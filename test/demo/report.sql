@@ -1,39 +1,35 @@
--- Monthly report over the attached tables, in plain SQL on the columns the
--- extension maintains (is_new, is_repeat, is_repeated_inquiry on orders,
--- returning_state on leads): what a BI tool would show.
+-- Monthly report from the report views that attaching created beside the
+-- tables (crm.deal_returning_monthly, by month and pipeline, and
+-- crm.lead_returning_monthly): plain SQL over the columns the extension
+-- maintains, what a BI tool would show.
 
 \pset footer off
 \pset null '-'
 
 with orders as (
-	select date_trunc('month', created_at) as month,
-		count(*) filter (where is_new) as new,
-		count(*) filter (where is_repeat) as repeat,
-		count(*) filter (where is_repeated_inquiry) as rep_inquiry,
-		sum(amount) filter (where is_new and stage = 'won') as won_new,
-		sum(amount) filter (where is_repeat and stage = 'won') as won_repeat,
-		sum(amount) filter (where is_repeated_inquiry and stage = 'won') as won_rep_inquiry
-	from crm.deal
-	group by 1
-), leads as (
-	select date_trunc('month', created_at) as month,
-		count(*) as leads,
-		count(*) filter (where returning_state = 'repeat') as repeat_leads
-	from crm.lead
+	select month,
+		sum(new_orders) as new,
+		sum(repeat_orders) as repeat,
+		sum(repeated_inquiries) as rep_inquiry,
+		sum(orders) as orders,
+		sum(won_new_amount) as won_new,
+		sum(won_repeat_amount) as won_repeat,
+		sum(won_repeated_inquiry_amount) as won_rep_inquiry
+	from crm.deal_returning_monthly
 	group by 1
 )
 select to_char(month, 'YYYY-MM') as month,
 	new as "new",
 	repeat as "repeat",
 	rep_inquiry as "rep. inquiry",
-	round(100.0 * (repeat + rep_inquiry) / nullif(new + repeat + rep_inquiry, 0), 1) as "% returning",
+	round(100.0 * (repeat + rep_inquiry) / nullif(orders, 0), 1) as "% returning",
 	to_char(coalesce(won_new, 0) / 1000, 'FM999G990') as "won new k€",
 	to_char(coalesce(won_repeat, 0) / 1000, 'FM999G990') as "won repeat k€",
 	to_char(coalesce(won_rep_inquiry, 0) / 1000, 'FM999G990') as "won rep.inq. k€",
-	leads as "leads",
-	round(100.0 * repeat_leads / nullif(leads, 0), 1) as "% repeat leads"
+	l.leads as "leads",
+	l.repeat_share as "% repeat leads"
 from orders
-full join leads using (month)
+full join crm.lead_returning_monthly l using (month)
 where month >= '2022-01-01' and month < '2025-01-01'
 order by month;
 

@@ -3,11 +3,13 @@
 # leads over three years) in a throwaway cluster. The history up to
 # 2024-06 is there before the extension; attach it to the leads and orders,
 # then insert the second half of 2024 through its triggers as live traffic,
-# show the monthly report of new, repeat and repeated-inquiry business
-# (report.sql), run a few single-row operations (operations.sql), and print
-# how long each step took.
+# show the monthly report of new, repeat and repeated-inquiry business from
+# the report views that attaching created (report.sql), draw it as an SVG
+# chart with gnuplot, run a few single-row operations (operations.sql), and
+# print how long each step took.
 #
-# Environment: DEMO_ORDERS (default 100000), DEMO_LEADS (default 60% of it).
+# Environment: DEMO_ORDERS (default 100000), DEMO_LEADS (default 60% of it),
+# DEMO_SVG (where the chart goes, default /tmp/returning-demo-monthly.svg).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
@@ -16,6 +18,7 @@ n_orders=${DEMO_ORDERS:-100000}
 n_leads=${DEMO_LEADS:-$((n_orders * 6 / 10))}
 live_from=2024-07-01
 db=returning_demo
+svg=${DEMO_SVG:-/tmp/returning-demo-monthly.svg}
 
 cluster_start shared_buffers=1GB maintenance_work_mem=512MB work_mem=64MB jit=off
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "create database $db"
@@ -76,7 +79,8 @@ SQL
 # 2. Install and attach: leads first, then orders linked to them
 q -c 'create extension "returning"'
 timed "attach_leads crm.lead" \
-	"select returning_crm.attach_leads('crm.lead', email_columns => '{email}', phone_columns => '{phone}')" \
+	"select returning_crm.attach_leads('crm.lead', email_columns => '{email}', phone_columns => '{phone}',
+		date_column => 'created_at')" \
 	"$(states crm.lead)"
 timed "attach_orders crm.deal" \
 	"select returning_crm.attach_orders('crm.deal', lead_column => 'lead_id', ordered_by => 'created_at',
@@ -122,6 +126,50 @@ echo "Orders by month and state (amounts: won orders, in thousands), and the sha
 echo "Up to $live_from the rows predate the extension: attach counts a converted lead as new (its"
 echo "client most likely came from its conversion), so there are no repeated inquiries there."
 q -f test/demo/report.sql
+
+# The same months as a chart: new, repeat and repeated-inquiry orders as
+# stacked bars, the share of returning business (repeat and repeated
+# inquiries) as a line
+if command -v gnuplot >/dev/null; then
+	chart_data=$(mktemp /tmp/returning-demo-chart.XXXXXX)
+	q -At -F '|' >"$chart_data" <<-'SQL'
+		select to_char(month, 'YYYY-MM'), sum(new_orders), sum(repeat_orders), sum(repeated_inquiries),
+			round(100.0 * sum(repeat_orders + repeated_inquiries) / nullif(sum(orders), 0), 1)
+		from crm.deal_returning_monthly
+		where month >= '2022-01-01' and month < '2025-01-01'
+		group by month order by month
+	SQL
+	gnuplot <<-GNUPLOT
+		set terminal svg size 1100,520 dynamic enhanced font 'sans,11' background '#ffffff'
+		set output '$svg'
+		set datafile separator '|'
+		set title 'Orders by month: new, repeat and repeated inquiries (crm.deal\\_returning\\_monthly)'
+		set style data histograms
+		set style histogram rowstacked
+		set style fill solid 0.9 border rgb '#ffffff'
+		set boxwidth 0.85
+		set key top left
+		set ylabel 'orders'
+		set y2label '% returning'
+		set yrange [0:*]
+		set y2range [0:100]
+		set ytics nomirror
+		set y2tics 0, 20
+		set xtics rotate by -45 scale 0
+		set grid ytics lc rgb '#dddddd'
+		plot '$chart_data' using 2:xtic(int(\$0) % 3 == 0 ? stringcolumn(1) : '') title 'new' lc rgb '#9aa5b1', \
+			'' using 3 title 'repeat' lc rgb '#2b7bba', \
+			'' using 4 title 'repeated inquiry' lc rgb '#f0a030', \
+			'' using 0:5 axes x1y2 with linespoints lw 2 pt 7 ps 0.5 lc rgb '#c0392b' \
+				title '% returning (repeat + repeated inquiry)'
+	GNUPLOT
+	rm -f "$chart_data"
+	echo
+	echo "chart of the monthly orders saved to $svg"
+else
+	echo
+	echo "gnuplot is not installed (test/deps.sh installs gnuplot-nox): no chart"
+fi
 
 # 6. Single-row operations
 q -f test/demo/operations.sql

@@ -25,8 +25,8 @@ SELECT ok(NOT has_function_privilege('tap_identity_other', f, 'EXECUTE'), 'PUBLI
 					'returning_crm.add_exception(text, text, text, text)',
 					'returning_crm.remove_exception(text, text, text)',
 					'returning_crm.import_exceptions(text, text, text)',
-					'returning_crm.exclude_lead(bigint, text)',
-					'returning_crm.exclude_order(bigint, text)',
+					'returning_crm.exclude_lead(bigint, text, text)',
+					'returning_crm.exclude_order(bigint, text, text)',
 					'returning_crm.find_matches(text, text, text, text)',
 					'returning_crm.is_excluded(text, text, text, text)']) f;
 
