@@ -20,6 +20,7 @@ OBJS = \
 	src/triggers.o \
 	src/indexes.o \
 	src/import.o \
+	src/explain.o \
 	src/email.o \
 	src/normalize.o \
 	src/phone_shim.o

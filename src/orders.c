@@ -135,6 +135,17 @@ append_after(StringInfo buf, AttachedTable *at, const char *alias,
 		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.>) %s", alias, idcol, id);
 }
 
+/* SQL for "row alias is positioned after row other" of the same table */
+void
+append_row_after(StringInfo buf, AttachedTable *at, const char *alias,
+				 const char *other)
+{
+	char	   *ob = at->ordered_by.attnum != InvalidAttrNumber ?
+		psprintf("%s.%s", other, at->ordered_by.name) : NULL;
+
+	append_after(buf, at, alias, ob, psprintf("%s.%s", other, at->id.name));
+}
+
 /* The WHERE clause that picks the orders of one client ($1, tenant $2) */
 static void
 append_client_filter(StringInfo buf, AttachedTable *at, ClientKind kind)

@@ -285,12 +285,14 @@ append_client_key_exprs(StringInfo buf, AttachedTable *at, const char *alias)
 		appendStringInfo(buf, "%s.%s, ", alias, at->tenant.name);
 	appendStringInfo(buf,
 					 "CASE WHEN %s THEN 'o' WHEN %s THEN 'c' END, "
-					 "CASE WHEN %s THEN %s.%s::pg_catalog.int8 WHEN %s THEN %s.%s::pg_catalog.int8 END",
+					 "CASE WHEN %s THEN %s::pg_catalog.int8 WHEN %s THEN %s::pg_catalog.int8 END",
 					 company.data, contact.data,
-					 company.data, alias,
-					 at->company.attnum != InvalidAttrNumber ? at->company.name : "NULL",
-					 contact.data, alias,
-					 at->contact.attnum != InvalidAttrNumber ? at->contact.name : "NULL");
+					 company.data,
+					 at->company.attnum != InvalidAttrNumber ?
+					 psprintf("%s.%s", alias, at->company.name) : "NULL",
+					 contact.data,
+					 at->contact.attnum != InvalidAttrNumber ?
+					 psprintf("%s.%s", alias, at->contact.name) : "NULL");
 	pfree(company.data);
 	pfree(contact.data);
 }

@@ -280,6 +280,8 @@ extern HeapTuple identity_bind_lead(AttachedTable *at, HeapTuple tuple,
 extern uint64 orders_recompute_all(AttachedTable *at);
 extern char *orders_states_sql(AttachedTable *at);
 extern uint64 orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants);
+extern void append_row_after(StringInfo buf, AttachedTable *at, const char *alias,
+							 const char *other);
 
 /* leads.c */
 extern uint64 leads_recompute_all(AttachedTable *at);

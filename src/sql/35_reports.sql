@@ -389,3 +389,14 @@ COMMENT ON COLUMN returning_crm.status.last_reclassified_at IS
 	'When returning_crm.reclassify() last ran on the table (also after partitions were attached, detached or dropped).';
 COMMENT ON COLUMN returning_crm.status.last_reclassify_changed IS
 	'How many rows that reclassify changed.';
+
+-- Why a row has its state: the rule that gives it, with the facts it rests
+-- on, read with the caller's rights.
+CREATE FUNCTION returning_crm.explain(table_name regclass, id bigint, tenant text DEFAULT NULL,
+	OUT state text, OUT rule text, OUT client_kind text, OUT client_id bigint,
+	OUT first_won_order bigint, OUT lead_id bigint, OUT lead_state text,
+	OUT routed boolean, OUT consistent boolean)
+LANGUAGE C STABLE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'returning_explain';
+COMMENT ON FUNCTION returning_crm.explain(regclass, bigint, text) IS
+	'Why the order or lead has its state: the rule (1, 2, 3 or lead), its client, the won order before it, its lead and that lead''s state, whether routing created it, and whether the stored state equals the rules evaluated now.';
