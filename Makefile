@@ -21,6 +21,7 @@ OBJS = \
 	src/indexes.o \
 	src/import.o \
 	src/explain.o \
+	src/announce.o \
 	src/email.o \
 	src/normalize.o \
 	src/phone_shim.o

@@ -219,7 +219,7 @@ RESET ROLE;
 --    read its exception list; not even through the internal functions.
 SELECT workspace, owner FROM (SELECT name AS workspace, owner FROM returning_crm.workspace) w
  WHERE workspace LIKE 'w_%' ORDER BY 1;
-GRANT EXECUTE ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text),
+GRANT EXECUTE ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text, text, boolean),
 	returning_crm.add_exception(text, text, text, text),
 	returning_crm.import_exceptions(text, text, text),
 	returning_crm.exclude_lead(bigint, text, text)

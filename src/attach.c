@@ -21,6 +21,7 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
+#include "announce.h"
 #include "returning.h"
 #include "security.h"
 
@@ -65,20 +66,30 @@ returning_classify(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	AttachedTable *at;
-	uint64		changed = 0;
+	volatile uint64 changed = 0;
 
 	check_table_owner(relid, "attach or reclassify it");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	at = get_attached_table(relid, ATTACH_ANY);
-	if (at->kind == ATTACH_LEADS)
+	/* a whole-table pass: the states it sets are not announced */
+	announce_suspend();
+	PG_TRY();
 	{
-		changed = leads_recompute_all(at);
-		if (OidIsValid(at->orders_relid))
-			orders_recompute_all(get_attached_table(at->orders_relid, ATTACH_ORDERS));
+		if (at->kind == ATTACH_LEADS)
+		{
+			changed = leads_recompute_all(at);
+			if (OidIsValid(at->orders_relid))
+				orders_recompute_all(get_attached_table(at->orders_relid, ATTACH_ORDERS));
+		}
+		else if (at->kind == ATTACH_ORDERS)
+			changed = orders_recompute_all(at);
 	}
-	else if (at->kind == ATTACH_ORDERS)
-		changed = orders_recompute_all(at);
+	PG_FINALLY();
+	{
+		announce_resume();
+	}
+	PG_END_TRY();
 	SPI_finish();
 	PG_RETURN_INT64((int64) changed);
 }

@@ -125,7 +125,8 @@ free_plan(SPIPlanPtr *plan)
 
 
 static const char *const settings_query =
-"SELECT s.repeat_sales, s.leads_enabled, s.use_finished_lead, s.default_region"
+"SELECT s.repeat_sales, s.leads_enabled, s.use_finished_lead, s.default_region,"
+"       s.notify_channel, s.log_changes"
 "  FROM returning_crm.workspace_settings s"
 " WHERE s.workspace OPERATOR(pg_catalog.=) $1";
 
@@ -175,6 +176,8 @@ workspace_load(Workspace *w)
 	w->settings.leads_enabled = false;
 	w->settings.use_finished_lead = false;
 	w->settings.default_region = NULL;
+	w->settings.notify_channel = NULL;
+	w->settings.log_changes = false;
 
 	args[0] = CStringGetTextDatum(w->name);
 	switch_to_config_owner(&us);
@@ -199,6 +202,10 @@ workspace_load(Workspace *w)
 		v = SPI_getbinval(tup, desc, 4, &isnull);
 		if (!isnull)
 			w->settings.default_region = MemoryContextStrdup(w->cxt, TextDatumGetCString(v));
+		v = SPI_getbinval(tup, desc, 5, &isnull);
+		if (!isnull)
+			w->settings.notify_channel = MemoryContextStrdup(w->cxt, TextDatumGetCString(v));
+		w->settings.log_changes = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 	}
 
 	switch_to_config_owner(&us);
@@ -528,6 +535,8 @@ identity_settings(const char *workspace)
 	result = w->settings;
 	if (result.default_region != NULL)
 		result.default_region = MemoryContextStrdup(caller, result.default_region);
+	if (result.notify_channel != NULL)
+		result.notify_channel = MemoryContextStrdup(caller, result.notify_channel);
 	SPI_finish();
 	return result;
 }

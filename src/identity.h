@@ -42,6 +42,8 @@ typedef struct IdentitySettings
 	bool		leads_enabled;	/* resolved: NULL means "a leads table is attached" */
 	bool		use_finished_lead;
 	char	   *default_region; /* upper-case ISO 3166 code, or NULL */
+	char	   *notify_channel; /* announcements (announce.c): NOTIFY channel */
+	bool		log_changes;	/* and the change log */
 } IdentitySettings;
 
 /*

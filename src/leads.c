@@ -27,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "announce.h"
 #include "returning.h"
 #include "security.h"
 #include "statements.h"
@@ -51,15 +52,6 @@ lead_is_success(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
 	Datum		status = heap_getattr(tuple, at->status.attnum, tupdesc, &isnull);
 
 	return status_in_list(at, status, isnull, &at->success);
-}
-
-static ReturningState
-stored_state(AttachedTable *at, HeapTuple tuple, TupleDesc tupdesc)
-{
-	bool		isnull;
-	Datum		value = heap_getattr(tuple, at->state.attnum, tupdesc, &isnull);
-
-	return isnull ? STATE_NONE : state_from_name(TextDatumGetCString(value));
 }
 
 /* Remember a lead whose orders must be recomputed, locking it first */
@@ -103,7 +95,10 @@ lead_row(FunctionCallInfo fcinfo)
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 
 	if (returning_in_recompute(rel))
+	{
+		announce_rewrite(trigdata, ATTACH_LEADS);
 		return PointerGetDatum(result);
+	}
 
 	frame = statement_of_row(trigdata, ATTACH_LEADS, &at);
 	if (frame == NULL)
@@ -123,7 +118,7 @@ lead_row(FunctionCallInfo fcinfo)
 		HeapTuple	oldtuple = trigdata->tg_trigtuple;
 		Row			oldrow = row_of_tuple(oldtuple, tupdesc);
 		Row			newrow = row_of_tuple(result, tupdesc);
-		ReturningState old_state = stored_state(at, oldtuple, tupdesc);
+		ReturningState old_state = stored_state(at, &oldrow);
 		char	   *old_tenant = column_tenant(at, &oldrow);
 		char	   *new_tenant = column_tenant(at, &newrow);
 		bool		isnull;
@@ -144,13 +139,26 @@ lead_row(FunctionCallInfo fcinfo)
 			lead_changed(at, frame, result, tupdesc);
 		}
 	}
-	else if (stored_state(at, result, tupdesc) == STATE_REPEAT)
-		lead_changed(at, frame, result, tupdesc);
+	else
+	{
+		Row			deleted = row_of_tuple(result, tupdesc);
+
+		if (stored_state(at, &deleted) == STATE_REPEAT)
+			lead_changed(at, frame, result, tupdesc);
+	}
 
 	if (state != STATE_NONE)
 	{
 		Row			row = row_of_tuple(result, tupdesc);
+		ReturningState old_state = STATE_NONE;
 
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		{
+			Row			oldrow = row_of_tuple(trigdata->tg_trigtuple, tupdesc);
+
+			old_state = stored_state(at, &oldrow);
+		}
+		announce_change(at, &row, old_state, state);
 		result = set_state(at, &row, result, tupdesc, state);
 	}
 	return PointerGetDatum(result);

@@ -41,6 +41,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "announce.h"
 #include "returning.h"
 #include "security.h"
 #include "statements.h"
@@ -585,7 +586,10 @@ order_row(FunctionCallInfo fcinfo)
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 
 	if (returning_in_recompute(rel))
+	{
+		announce_rewrite(trigdata, ATTACH_ORDERS);
 		return PointerGetDatum(result);
+	}
 
 	frame = statement_of_row(trigdata, ATTACH_ORDERS, &at);
 	if (frame == NULL)
@@ -629,8 +633,14 @@ order_row(FunctionCallInfo fcinfo)
 
 	if (state != STATE_NONE)
 	{
+		ReturningState old_state = STATE_NONE;
+
 		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		{
+			old_state = stored_state(at, &row);
 			row = row_of_slot(trigdata->tg_newslot);
+		}
+		announce_change(at, &row, old_state, state);
 		result = set_state(at, &row, result, tupdesc, state);
 	}
 	return PointerGetDatum(result);

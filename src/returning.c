@@ -63,6 +63,16 @@ state_from_name(const char *name)
 	return STATE_NONE;
 }
 
+/* The state a row holds in the state column; STATE_NONE when NULL */
+ReturningState
+stored_state(AttachedTable *at, const Row *row)
+{
+	bool		isnull;
+	Datum		value = row_attr(row, at->state.attnum, &isnull);
+
+	return isnull ? STATE_NONE : state_from_name(TextDatumGetCString(value));
+}
+
 /* Does a text datum hold exactly this string?  No copy is made. */
 bool
 text_equals(Datum value, const char *s)

@@ -157,6 +157,12 @@ typedef struct AttachedTable
 
 	uint32		generation;		/* of this description: statements kept
 								 * elsewhere for it (routing.c) compare it */
+
+	/* The workspace's announcements (announce.c), read on first use */
+	bool		announce_loaded;
+	char	   *notify_channel; /* NULL: no NOTIFY */
+	bool		log_changes;
+	char	   *table_text;		/* schema.table, as announced */
 } AttachedTable;
 
 /*
@@ -214,6 +220,7 @@ typedef struct Position
 /* returning.c */
 extern const char *state_name(ReturningState state);
 extern ReturningState state_from_name(const char *name);
+extern ReturningState stored_state(AttachedTable *at, const Row *row);
 extern Datum state_datum(ReturningState state);
 extern bool text_equals(Datum value, const char *s);
 extern HeapTuple set_state(AttachedTable *at, const Row *row, HeapTuple tuple,

@@ -19,7 +19,9 @@ CREATE TABLE returning_crm.workspace_settings (
 	repeat_sales		boolean NOT NULL DEFAULT true,
 	leads_enabled		boolean,
 	use_finished_lead	boolean NOT NULL DEFAULT false,
-	default_region		text CHECK (default_region = pg_catalog.upper(default_region))
+	default_region		text CHECK (default_region = pg_catalog.upper(default_region)),
+	notify_channel		text CHECK (notify_channel <> '' AND pg_catalog.octet_length(notify_channel) < 64),
+	log_changes			boolean NOT NULL DEFAULT false
 );
 
 COMMENT ON TABLE returning_crm.workspace_settings IS
@@ -32,6 +34,10 @@ COMMENT ON COLUMN returning_crm.workspace_settings.leads_enabled IS
 	'Whether inquiries create leads; NULL means: when the workspace has an attached leads table.';
 COMMENT ON COLUMN returning_crm.workspace_settings.use_finished_lead IS
 	'When on, an inquiry that matches only a closed lead is attached to that lead.';
+COMMENT ON COLUMN returning_crm.workspace_settings.notify_channel IS
+	'The channel on which every state change of the workspace''s leads and orders is announced with NOTIFY at commit; NULL sends none.';
+COMMENT ON COLUMN returning_crm.workspace_settings.log_changes IS
+	'When on, every state change of the workspace''s leads and orders is appended to returning_crm.state_change in the same transaction.';
 COMMENT ON COLUMN returning_crm.workspace_settings.default_region IS
 	'ISO 3166-1 alpha-2 region (upper case) for phone numbers in national format; NULL accepts only international numbers. Changing it rebuilds the workspace''s phone indexes.';
 
@@ -293,7 +299,9 @@ CREATE FUNCTION returning_crm.configure(
 	repeat_sales boolean DEFAULT NULL,
 	leads_enabled boolean DEFAULT NULL,
 	use_finished_lead boolean DEFAULT NULL,
-	default_region text DEFAULT NULL)
+	default_region text DEFAULT NULL,
+	notify_channel text DEFAULT NULL,
+	log_changes boolean DEFAULT NULL)
 RETURNS returning_crm.workspace_settings
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -314,12 +322,20 @@ BEGIN
 				  HINT = 'Give an ISO 3166-1 alpha-2 code such as DE or GB, or an empty string for none.';
 	END IF;
 
+	IF octet_length(configure.notify_channel) >= 64 THEN
+		RAISE EXCEPTION 'notify_channel "%" is too long', configure.notify_channel
+			USING ERRCODE = 'name_too_long',
+				  DETAIL = 'A channel name has at most 63 bytes.';
+	END IF;
+
 	-- members of the workspace's owner role only (src/security.c)
 	SELECT x INTO saved FROM returning_crm._config_write('settings', ws, NULL,
 		jsonb_build_object('repeat_sales', configure.repeat_sales,
 						   'leads_enabled', configure.leads_enabled,
 						   'use_finished_lead', configure.use_finished_lead,
-						   'default_region', region)) x;
+						   'default_region', region,
+						   'notify_channel', configure.notify_channel,
+						   'log_changes', configure.log_changes)) x;
 	r := jsonb_populate_record(NULL::returning_crm.workspace_settings, saved);
 
 	-- The phone indexes have the region in their expression: rebuild them
@@ -335,9 +351,9 @@ BEGIN
 	RETURN r;
 END
 $$;
-REVOKE ALL ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text) FROM PUBLIC;
-COMMENT ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text) IS
-	'Changes the settings of a workspace and returns them; a NULL argument leaves that setting as it is, an empty default_region removes it. Changing default_region rebuilds the workspace''s phone indexes.';
+REVOKE ALL ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text, text, boolean) IS
+	'Changes the settings of a workspace and returns them; a NULL argument leaves that setting as it is, an empty default_region or notify_channel removes it. Changing default_region rebuilds the workspace''s phone indexes.';
 
 -- Exceptions
 CREATE FUNCTION returning_crm.add_exception(

@@ -7,6 +7,8 @@
 #   attached  the same table attached with returning_crm.attach_orders;
 #   plpgsql   the same rules as hand-written PL/pgSQL triggers
 #             (plpgsql_reference.sql);
+#   logged    the attached table with the change log on
+#             (configure(log_changes => true)): one log row per order;
 # and a COPY of the same rows into the plain and into the attached table.
 # The variants run alternately, BENCH_ROUNDS times each; the best run of
 # each is reported. Afterwards the states of the attached and the PL/pgSQL
@@ -115,18 +117,22 @@ prepare() {
 }
 
 declare -A times cpus
-variants=(plain attached plpgsql copy_plain copy_attached)
+variants=(plain attached logged plpgsql copy_plain copy_attached)
 for ((round = 1; round <= BENCH_ROUNDS; round++)); do
 	for v in "${variants[@]}"; do
 		case $v in
 		plain) table=bench.deal_plain sql="insert into bench.deal_plain ($cols) select $cols from crm.deal order by id" ;;
 		attached) table=bench.deal sql="insert into bench.deal ($cols) select $cols from crm.deal order by id" ;;
+		logged) table=bench.deal sql="insert into bench.deal ($cols) select $cols from crm.deal order by id" ;;
 		plpgsql) table=bench.ref_deal sql="insert into bench.ref_deal ($cols) select $cols from crm.deal order by id" ;;
 		copy_plain) table=bench.deal_plain sql="copy bench.deal_plain ($cols) from '$BENCH_TMP/deal.copy'" ;;
 		copy_attached) table=bench.deal sql="copy bench.deal ($cols) from '$BENCH_TMP/deal.copy'" ;;
 		esac
+		[[ $v == logged ]] && bench_psql -d $db -c "select returning_crm.configure(log_changes => true)" >/dev/null
 		prepare $table
 		read -r ms cpu < <(sql_cpu_ms $db "$sql")
+		[[ $v == logged ]] && bench_psql -d $db -c "select returning_crm.configure(log_changes => false)" \
+			-c "truncate returning_crm.state_change" >/dev/null
 		times[$v]="${times[$v]:-} $ms"
 		cpus[$v]="${cpus[$v]:-} $cpu"
 		printf '   round %d  %-14s %10s wall %10s CPU\n' "$round" "$v" "$(fmt_ms "$ms")" "$(fmt_ms "$cpu")"
@@ -155,6 +161,7 @@ for v in "${variants[@]}"; do
 	case $v in
 	plain) label=$label_plain ;;
 	attached) label="INSERT 1M, attached" ;;
+	logged) label="INSERT 1M, attached, log_changes" ;;
 	plpgsql) label="INSERT 1M, PL/pgSQL triggers" ;;
 	copy_plain) label="COPY 1M, unattached" ;;
 	copy_attached) label="COPY 1M, attached" ;;

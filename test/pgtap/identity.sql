@@ -21,7 +21,7 @@ CREATE ROLE tap_identity_app;
 CREATE ROLE tap_identity_other;
 GRANT USAGE ON SCHEMA returning_crm TO tap_identity_app, tap_identity_other;
 SELECT ok(NOT has_function_privilege('tap_identity_other', f, 'EXECUTE'), 'PUBLIC cannot execute ' || f)
-  FROM unnest(ARRAY['returning_crm.configure(text, boolean, boolean, boolean, text)',
+  FROM unnest(ARRAY['returning_crm.configure(text, boolean, boolean, boolean, text, text, boolean)',
 					'returning_crm.add_exception(text, text, text, text)',
 					'returning_crm.remove_exception(text, text, text)',
 					'returning_crm.import_exceptions(text, text, text)',
@@ -39,7 +39,7 @@ SELECT throws_ok($$SELECT returning_crm.configure(repeat_sales => false)$$, '425
 RESET ROLE;
 
 GRANT EXECUTE ON FUNCTION returning_crm.add_exception(text, text, text, text),
-	returning_crm.configure(text, boolean, boolean, boolean, text) TO tap_identity_app;
+	returning_crm.configure(text, boolean, boolean, boolean, text, text, boolean) TO tap_identity_app;
 SET LOCAL ROLE tap_identity_app;
 SELECT is((returning_crm.add_exception('A@Example.com', 'granted')).value, 'a@example.com', 'a granted role adds exceptions');
 SELECT is((returning_crm.configure(repeat_sales => false)).repeat_sales, false, 'a granted role configures');
