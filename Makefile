@@ -22,6 +22,7 @@ OBJS = \
 	src/import.o \
 	src/explain.o \
 	src/announce.o \
+	src/rules.o \
 	src/email.o \
 	src/normalize.o \
 	src/phone_shim.o

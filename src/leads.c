@@ -28,6 +28,7 @@
 #include "utils/rel.h"
 
 #include "announce.h"
+#include "rules.h"
 #include "returning.h"
 #include "security.h"
 #include "statements.h"
@@ -160,6 +161,9 @@ lead_row(FunctionCallInfo fcinfo)
 		}
 		announce_change(at, &row, old_state, state);
 		result = set_state(at, &row, result, tupdesc, state);
+		/* the row gets the state by its own write: its rules fire */
+		if (state != old_state)
+			result = rules_apply(at, result, tupdesc, state);
 	}
 	return PointerGetDatum(result);
 }

@@ -42,6 +42,7 @@
 #include "utils/rel.h"
 
 #include "announce.h"
+#include "rules.h"
 #include "returning.h"
 #include "security.h"
 #include "statements.h"
@@ -642,6 +643,9 @@ order_row(FunctionCallInfo fcinfo)
 		}
 		announce_change(at, &row, old_state, state);
 		result = set_state(at, &row, result, tupdesc, state);
+		/* the row gets the state by its own write: its rules fire */
+		if (state != old_state)
+			result = rules_apply(at, result, tupdesc, state);
 	}
 	return PointerGetDatum(result);
 }

@@ -163,6 +163,11 @@ typedef struct AttachedTable
 	char	   *notify_channel; /* NULL: no NOTIFY */
 	bool		log_changes;
 	char	   *table_text;		/* schema.table, as announced */
+
+	/* The table's rules (rules.c), read on first use */
+	bool		rules_loaded;
+	int			n_rules;
+	struct RuleAction *rules;
 } AttachedTable;
 
 /*

@@ -331,6 +331,16 @@ static const ConfigStatement config_statements[] = {
 		"   AND e.value OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'value')"
 		"   AND coalesce(e.tenant OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'tenant'), e.tenant IS NULL AND ($3 OPERATOR(pg_catalog.->>) 'tenant') IS NULL)"
 	" RETURNING pg_catalog.to_jsonb(e.*)"},
+	{"add_rule", true,
+		"INSERT INTO returning_crm.rule AS r (relid, state, set_values, name)"
+		" VALUES ($2::pg_catalog.oid::pg_catalog.regclass, $3 OPERATOR(pg_catalog.->>) 'state',"
+		"         $3 OPERATOR(pg_catalog.->) 'set_values', $3 OPERATOR(pg_catalog.->>) 'name')"
+	" RETURNING pg_catalog.to_jsonb(r.*)"},
+	{"remove_rule", true,
+		"DELETE FROM returning_crm.rule r"
+		" WHERE r.id OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.->>) 'id')::pg_catalog.int8"
+		"   AND r.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $2::pg_catalog.oid"
+	" RETURNING pg_catalog.to_jsonb(r.*)"},
 	/* what attach and reclassify note in an attachment afterwards: the report view, the last reclassify */
 	{"attachment_notes", true,
 		"UPDATE returning_crm.attachment a SET"
@@ -361,8 +371,8 @@ check_table_op(const ConfigStatement *stmt, Oid relid, const char *workspace)
 	if (strcmp(stmt->name, "detach") == 0 &&
 		!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		return;
-	check_table_owner(relid, strcmp(stmt->name, "attach") == 0 ?
-					  "attach it" : "detach it");
+	check_table_owner(relid, strcmp(stmt->name, "attach") == 0 ? "attach it" :
+					  strcmp(stmt->name, "detach") == 0 ? "detach it" : "change its rules");
 	if (strcmp(stmt->name, "attach") == 0)
 		check_workspace_member(workspace, true);
 }

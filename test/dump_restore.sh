@@ -20,7 +20,7 @@ CREATE EXTENSION "returning";
 CREATE SCHEMA crm;
 CREATE TABLE crm.lead (id serial PRIMARY KEY, status text NOT NULL DEFAULT 'new', contact_id int, company_id int);
 CREATE TABLE crm.deal (id serial PRIMARY KEY, stage text NOT NULL DEFAULT 'new', contact_id int, company_id int,
-					   lead_id int, created_at timestamptz NOT NULL DEFAULT now());
+					   lead_id int, created_at timestamptz NOT NULL DEFAULT now(), note text);
 SELECT returning_crm.attach_leads('crm.lead');
 SELECT returning_crm.attach_orders('crm.deal', lead_column => 'lead_id', ordered_by => 'created_at',
 								   column_prefix => 'r_');
@@ -29,6 +29,9 @@ INSERT INTO crm.deal (stage, contact_id, company_id, lead_id, created_at)
 SELECT CASE WHEN g % 4 = 0 THEN 'won' ELSE 'new' END, g % 50, CASE WHEN g % 7 = 0 THEN g % 5 END,
 	   CASE WHEN g % 3 = 0 THEN g % 200 + 1 END, timestamptz '2024-01-01' + g * interval '1 hour'
   FROM generate_series(1, 1000) g;
+SELECT returning_crm.add_rule('crm.deal', 'repeat', '{"note": "returning"}', 'note repeat orders');
+SELECT returning_crm.configure(log_changes => true);
+INSERT INTO crm.deal (stage, contact_id, created_at) VALUES ('new', 2, '2030-01-01');
 SQL
 
 pg_dump -Fc -d $src -f "$dump"
@@ -47,7 +50,12 @@ SELECT (SELECT string_agg(format('%s:%s:%s:%s', relid, kind, column_prefix, repo
 		  FROM crm.deal_r_returning_monthly v) AS report,
 	   (SELECT format('%s, %s comments', c.reloptions, count(d.*)) FROM pg_class c
 		  LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass
-		 WHERE c.oid = 'crm.deal_r_returning_monthly'::regclass GROUP BY c.reloptions) AS report_view
+		 WHERE c.oid = 'crm.deal_r_returning_monthly'::regclass GROUP BY c.reloptions) AS report_view,
+	   (SELECT string_agg(format('%s:%s:%s:%s', id, relid, state, set_values), ',' ORDER BY id)
+		  FROM returning_crm.rule) AS rules,
+	   (SELECT string_agg(format('%s:%s:%s', row_id, old_state, new_state), ',' ORDER BY id)
+		  FROM returning_crm.state_change) AS change_log,
+	   (SELECT log_changes FROM returning_crm.workspace_settings WHERE workspace = 'default') AS log_changes
 SQL
 )
 before=$("${psql[@]}" -At -d $src -c "$check")
@@ -56,8 +64,12 @@ echo "source:   $before"
 echo "restored: $after"
 [[ $before == "$after" ]] || { echo "dump and restore changed the attachments, states or report view"; exit 1; }
 
-# The restored triggers classify: a won order before the others turns them repeat.
+# The restored triggers classify: a won order before the others turns them
+# repeat; the restored rule fires on a new repeat order; the identity of
+# the rules continues after the restored ones.
 result=$("${psql[@]}" -At -d $dst <<'SQL'
+SELECT count(*) FILTER (WHERE note IS DISTINCT FROM 'returning') FROM crm.deal WHERE id = (SELECT max(id) FROM crm.deal);
+SELECT returning_crm.add_rule('crm.deal', 'new', '{"note": "first"}') > 1;
 INSERT INTO crm.deal (stage, contact_id, created_at) VALUES ('won', 1, '2000-01-01');
 SELECT count(*) FILTER (WHERE r_returning_state IS DISTINCT FROM 'repeat')
   FROM crm.deal WHERE contact_id = 1 AND coalesce(company_id, 0) = 0 AND created_at > '2000-01-01';
@@ -65,7 +77,7 @@ SELECT returning_crm.reclassify('crm.deal');
 SQL
 )
 echo "restored triggers: non-repeat later orders of contact 1, rows fixed by reclassify: $(echo $result | tr '\n' ' ')"
-[[ $result == $'0\n0' ]] || { echo "restored triggers do not keep the states"; exit 1; }
+[[ $result == $'0\nt\n0\n0' ]] || { echo "restored triggers do not keep the states"; exit 1; }
 
 for db in $src $dst; do
 	"${psql[@]}" -d postgres -c "DROP DATABASE $db"

@@ -21,6 +21,7 @@ COMMENT ON COLUMN returning_crm.state_change.row_id IS 'The id of the lead or or
 COMMENT ON COLUMN returning_crm.state_change.old_state IS 'The state before; NULL for an inserted row.';
 COMMENT ON COLUMN returning_crm.state_change.new_state IS 'The state after.';
 SELECT pg_catalog.pg_extension_config_dump('returning_crm.state_change', '');
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.state_change_id_seq', '');
 -- Read and consumed by the roles the DBA grants it to:
 --   GRANT SELECT, DELETE ON returning_crm.state_change TO worker;
 REVOKE ALL ON returning_crm.state_change FROM PUBLIC;
