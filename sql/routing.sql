@@ -206,6 +206,10 @@ SELECT id, stage, returning_state FROM crm.deal WHERE contact_id = 600 ORDER BY 
 UPDATE crm.deal SET title = 'renamed' WHERE contact_id = 600;
 SELECT returning_crm.reclassify('crm.deal');
 SELECT id, title, returning_state FROM crm.deal WHERE contact_id = 600 ORDER BY id;
+-- explain() names rule 2 through the routing mark, the won order through rule 1
+SELECT d.id, e.state, e.rule, e.routed, e.first_won_order, e.consistent
+  FROM crm.deal d, returning_crm.explain('crm.deal', d.id) e
+ WHERE d.contact_id IN (600, 700) ORDER BY d.id;
 -- Hans has an open order now: the next inquiry is attached to it.
 SELECT decision, order_ids = ARRAY[(SELECT max(id) FROM crm.deal WHERE contact_id = 600)::bigint] AS its_order
   FROM route('hans@example.org');
