@@ -23,6 +23,7 @@ OBJS = \
 	src/explain.o \
 	src/announce.o \
 	src/rules.o \
+	src/progress.o \
 	src/email.o \
 	src/normalize.o \
 	src/phone_shim.o

@@ -318,6 +318,16 @@ SELECT returning_crm.reclassify('rpt.pdeal');
 RESET returning_crm.progress_min_rows;
 \set VERBOSITY default
 SET client_min_messages = warning;
+-- Other sessions see the phase that follows in pg_stat_activity.query
+-- (read here in the same statement, after the phase was reported), and the
+-- statement's own text after the last phase.
+SET returning_crm.progress_min_rows = 200;
+SELECT returning_crm._progress('rpt.pdeal', 'attach_orders', 'classify', 500, now(), NULL, 'rewrite') IS NOT NULL AS reported,
+	   (SELECT regexp_replace(query, 'since .*', 'since ...') FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS activity;
+SELECT returning_crm._progress('rpt.pdeal', 'attach_orders', 'rewrite', 500, now(), NULL, 'indexes') IS NOT NULL
+	   AND returning_crm._progress('rpt.pdeal', 'attach_orders', 'indexes', 500, now()) IS NOT NULL AS reported,
+	   (SELECT query LIKE 'SELECT returning_crm._progress(%' FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_text;
+RESET returning_crm.progress_min_rows;
 
 -- 9. The view stands in the way of a column type change and of DROP TABLE
 -- (see the FAQ); detach drops it, unless a view of the application's

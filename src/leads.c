@@ -88,6 +88,7 @@ lead_row(FunctionCallInfo fcinfo)
 	StatementFrame *frame;
 	HeapTuple	result;
 	ReturningState state = STATE_NONE;
+	ReturningState old_state = STATE_NONE;	/* before an UPDATE */
 
 	check_trigger_call(fcinfo, "lead_row_trigger", true, true);
 	rel = trigdata->tg_relation;
@@ -119,11 +120,11 @@ lead_row(FunctionCallInfo fcinfo)
 		HeapTuple	oldtuple = trigdata->tg_trigtuple;
 		Row			oldrow = row_of_tuple(oldtuple, tupdesc);
 		Row			newrow = row_of_tuple(result, tupdesc);
-		ReturningState old_state = stored_state(at, &oldrow);
 		char	   *old_tenant = column_tenant(at, &oldrow);
 		char	   *new_tenant = column_tenant(at, &newrow);
 		bool		isnull;
 
+		old_state = stored_state(at, &oldrow);
 		if (old_state != STATE_NONE &&
 			(lead_is_success(at, oldtuple, tupdesc) || lead_is_success(at, result, tupdesc)))
 			state = old_state;
@@ -151,14 +152,7 @@ lead_row(FunctionCallInfo fcinfo)
 	if (state != STATE_NONE)
 	{
 		Row			row = row_of_tuple(result, tupdesc);
-		ReturningState old_state = STATE_NONE;
 
-		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-		{
-			Row			oldrow = row_of_tuple(trigdata->tg_trigtuple, tupdesc);
-
-			old_state = stored_state(at, &oldrow);
-		}
 		announce_change(at, &row, old_state, state);
 		result = set_state(at, &row, result, tupdesc, state);
 		/* the row gets the state by its own write: its rules fire */

@@ -579,7 +579,8 @@ BEGIN
 													262144)::text || 'kB', true);
 			classified := returning_crm._load_states(a.relid);
 			PERFORM set_config('work_mem', saved_work_mem, true);
-			phase_at := returning_crm._progress(a.relid, 'attach_orders', 'classify', classified, phase_at);
+			phase_at := returning_crm._progress(a.relid, 'attach_orders', 'classify', classified, phase_at,
+				next_phase => 'rewrite');
 			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix,
 				format('returning_crm._initial_state(%I::pg_catalog.int8)', a.id_column));
 		ELSE
@@ -594,14 +595,16 @@ BEGIN
 					   'repeat', 'new'));
 			classified := returning_crm._as_owner(a.relid, format('SELECT pg_catalog.count(*) FROM %s', a.relid));
 		END IF;
-		phase_at := returning_crm._progress(a.relid, 'attach_' || a.kind, 'rewrite', classified, phase_at);
+		phase_at := returning_crm._progress(a.relid, 'attach_' || a.kind, 'rewrite', classified, phase_at,
+			next_phase => 'indexes');
 	ELSE
 		IF a.kind IN ('leads', 'orders') THEN
 			PERFORM returning_crm._add_columns(a.relid, a.kind, a.column_prefix);
 		END IF;
 		PERFORM returning_crm._config_write('attach', a.workspace, a.relid, to_jsonb(a));
 		classified := returning_crm._classify(a.relid);
-		phase_at := returning_crm._progress(a.relid, 'attach_' || a.kind, 'classify', NULL, phase_at, classified);
+		phase_at := returning_crm._progress(a.relid, 'attach_' || a.kind, 'classify', NULL, phase_at, classified,
+			next_phase => 'indexes');
 	END IF;
 	IF a.kind IN ('leads', 'orders') THEN
 		PERFORM returning_crm._create_indexes(a);

@@ -38,14 +38,23 @@ AS $$
 	   AND c.relkind <> 'p'
 $$;
 
+CREATE FUNCTION returning_crm._report_activity(activity text)
+RETURNS void
+LANGUAGE C
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'returning_report_activity';
+
 -- A progress notice of attach or reclassify, like VACUUM VERBOSE: the
 -- phase just done and its rows in the message, its time in the detail (so
 -- that a test can hide it with VERBOSITY terse).  Only on a table of more
 -- than returning_crm.progress_min_rows rows (default 1,000,000), by the
 -- estimate or by the rows the phase went through.  rows NULL: the estimate.
--- Returns the time the next phase starts.
+-- Other sessions see the phase that follows (next_phase) in
+-- pg_stat_activity.query, and the statement's own text again after the
+-- last phase.  Returns the time the next phase starts.
 CREATE FUNCTION returning_crm._progress(rel regclass, action text, phase text, nrows bigint,
-										since timestamptz, changed bigint DEFAULT NULL)
+										since timestamptz, changed bigint DEFAULT NULL,
+										next_phase text DEFAULT NULL)
 RETURNS timestamptz
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -61,6 +70,11 @@ BEGIN
 			CASE WHEN changed IS NOT NULL THEN format(', %s changed', changed) ELSE '' END
 			USING DETAIL = format('The %s phase took %s s.', phase,
 								  to_char(extract(epoch FROM done - since), 'FM999999990.00'));
+		PERFORM returning_crm._report_activity(
+			CASE WHEN next_phase IS NOT NULL
+				 THEN format('-- returning: %s %s: %s done (%s rows), %s since %s', action, rel, phase,
+							 coalesce(nrows::text, 'about ' || estimate), next_phase,
+							 to_char(done, 'YYYY-MM-DD HH24:MI:SS TZ')) END);
 	END IF;
 	RETURN clock_timestamp();
 END
