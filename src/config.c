@@ -737,6 +737,9 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	 */
 	if (at->on_shard)
 		at->workspace_key = (int32) hash_combine((uint32) at->workspace_key, shard_key);
+	/* a shard reads its rules from the configuration it carries (rules.c) */
+	if (at->on_shard)
+		at->config = pstrdup(config);
 	/* SQL names the attached table: on a partition, it spans them all */
 	at->sql_relid = at->on_shard ? relid : attached;
 	at->qualified_name = qualified_name(at->sql_relid);

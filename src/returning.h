@@ -83,6 +83,7 @@ typedef struct AttachedTable
 								 * the shard and its partner's co-located one */
 	bool		distributed;	/* the attached table is distributed (Citus) */
 	char	   *partner_config; /* the partner's trigger configuration, or NULL */
+	char	   *config;			/* on a shard: its trigger's configuration */
 	bool		valid;
 	AttachKind	kind;
 	char	   *workspace;

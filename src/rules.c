@@ -4,8 +4,10 @@
  *	  Applying the rules of returning_crm.rule in the row triggers.
  *
  * add_rule() checks a rule completely (the columns exist, the rules do not
- * read them, the values are of their types and close no row); here the
- * values are read once per table description into the columns' types, so
+ * read them, the values are of their types and close no row) and makes the
+ * triggers anew, so that the rules travel in their configuration to the
+ * shards of a distributed table, which read them there; here the values
+ * are read once per table description into the columns' types, so
  * that applying a rule costs one heap_modify_tuple_by_cols() and a table
  * without rules one test.  add_rule() and remove_rule() send the relcache
  * invalidation that rebuilds the description.
@@ -33,6 +35,14 @@ static const char *const rules_query =
 "  FROM returning_crm.rule r, pg_catalog.jsonb_each(r.set_values) e"
 " WHERE r.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
 " ORDER BY r.id, e.key";
+
+/* The same from the configuration a shard's trigger carries (_trigger_config) */
+static const char *const config_rules_query =
+"SELECT x.r OPERATOR(pg_catalog.->>) 'state', e.key, e.value OPERATOR(pg_catalog.#>>) '{}'::pg_catalog.text[]"
+"  FROM pg_catalog.jsonb_array_elements(COALESCE($1::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'rules', '[]'::pg_catalog.jsonb))"
+"       WITH ORDINALITY AS x(r, n),"
+"       pg_catalog.jsonb_each(x.r OPERATOR(pg_catalog.->) 'set_values') e"
+" ORDER BY x.n, e.key";
 
 /* One value of a rule, read with its column's input function */
 static bool
@@ -71,16 +81,29 @@ load_rules(AttachedTable *at)
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1] = {ObjectIdGetDatum(at->attached_relid)};
 	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr config_plan = NULL;
 	UserSwitch	us;
 	int			rc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (plan == NULL)
-		plan = keep_plan(rules_query, 1, argtypes);
-	switch_to_config_owner(&us);
-	rc = SPI_execute_plan(plan, args, NULL, true, 0);
-	switch_back(&us);
+	if (at->config != NULL)
+	{
+		/* a shard: the rules the coordinator put in its trigger */
+		argtypes[0] = TEXTOID;
+		if (config_plan == NULL)
+			config_plan = keep_plan(config_rules_query, 1, argtypes);
+		args[0] = CStringGetTextDatum(at->config);
+		rc = SPI_execute_plan(config_plan, args, NULL, true, 0);
+	}
+	else
+	{
+		if (plan == NULL)
+			plan = keep_plan(rules_query, 1, argtypes);
+		switch_to_config_owner(&us);
+		rc = SPI_execute_plan(plan, args, NULL, true, 0);
+		switch_back(&us);
+	}
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read returning_crm.rule");
 	at->n_rules = 0;

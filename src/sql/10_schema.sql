@@ -88,3 +88,22 @@ SELECT pg_catalog.pg_extension_config_dump('returning_crm.attachment', '');
 
 REVOKE ALL ON returning_crm.attachment FROM PUBLIC;
 GRANT SELECT ON returning_crm.attachment TO PUBLIC;
+
+-- Rules of attached orders and leads tables (src/rules.c, src/sql/37_rules.sql)
+CREATE TABLE returning_crm.rule (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	relid		regclass NOT NULL REFERENCES returning_crm.attachment (relid) ON DELETE CASCADE,
+	state		text NOT NULL CHECK (state IN ('new', 'repeat', 'repeated_inquiry')),
+	set_values	jsonb NOT NULL CHECK (pg_catalog.jsonb_typeof(set_values) = 'object'),
+	name		text,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX ON returning_crm.rule (relid);
+COMMENT ON TABLE returning_crm.rule IS
+	'Rules of attached orders and leads tables: a row that gets the state by its own insert or update has the columns of set_values set, in id order. Written with returning_crm.add_rule() and remove_rule(); detach removes a table''s rules.';
+COMMENT ON COLUMN returning_crm.rule.set_values IS
+	'Column names and the values they are set to, read as the columns'' types.';
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.rule', '');
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.rule_id_seq', '');
+REVOKE ALL ON returning_crm.rule FROM PUBLIC;
+GRANT SELECT ON returning_crm.rule TO PUBLIC;

@@ -267,13 +267,18 @@ $$;
 -- configuration tables do not know the table (a shard of a distributed
 -- table, on a worker) reads it from there (src/config.c).  What the
 -- triggers do not read (the report view, the last reclassify) stays out: a
--- name there would have to resolve on every node.
+-- name there would have to resolve on every node.  The table's rules travel
+-- too, in id order (src/rules.c reads them there on a shard).
 CREATE FUNCTION returning_crm._trigger_config(rel regclass)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT (to_jsonb(x) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
+			|| jsonb_build_object('rules',
+			(SELECT coalesce(jsonb_agg(jsonb_build_object('state', r.state, 'set_values', r.set_values)
+									  ORDER BY r.id), '[]')
+			   FROM returning_crm.rule r WHERE r.relid = x.relid))
 			|| jsonb_build_object('partner',
 			(SELECT to_jsonb(p) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
 			   FROM returning_crm.attachment p

@@ -2,23 +2,8 @@
 -- set columns of the row to fixed values, in the row trigger before the row
 -- is written (src/rules.c).  History rewrites fire no rule.
 
-CREATE TABLE returning_crm.rule (
-	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	relid		regclass NOT NULL REFERENCES returning_crm.attachment (relid) ON DELETE CASCADE,
-	state		text NOT NULL CHECK (state IN ('new', 'repeat', 'repeated_inquiry')),
-	set_values	jsonb NOT NULL CHECK (pg_catalog.jsonb_typeof(set_values) = 'object'),
-	name		text,
-	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-CREATE INDEX ON returning_crm.rule (relid);
-COMMENT ON TABLE returning_crm.rule IS
-	'Rules of attached orders and leads tables: a row that gets the state by its own insert or update has the columns of set_values set, in id order. Written with returning_crm.add_rule() and remove_rule(); detach removes a table''s rules.';
-COMMENT ON COLUMN returning_crm.rule.set_values IS
-	'Column names and the values they are set to, read as the columns'' types.';
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.rule', '');
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.rule_id_seq', '');
-REVOKE ALL ON returning_crm.rule FROM PUBLIC;
-GRANT SELECT ON returning_crm.rule TO PUBLIC;
+-- (The table returning_crm.rule is in 10_schema.sql: the triggers'
+-- configuration, _trigger_config(), reads it.)
 
 -- Everything about one rule column at once: the column exists, the rules do
 -- not read it, the value is one of its type and never closes a row.
@@ -113,6 +98,8 @@ BEGIN
 	-- the table's owner only (src/security.c)
 	SELECT x INTO saved FROM returning_crm._config_write('add_rule', a.workspace, table_name,
 		jsonb_build_object('state', state, 'set_values', set_values, 'name', name)) x;
+	-- the rules travel in the triggers' configuration (to Citus's shards)
+	PERFORM returning_crm._create_triggers(table_name);
 	RETURN (saved->>'id')::bigint;
 END
 $$;
@@ -134,6 +121,7 @@ BEGIN
 	PERFORM returning_crm._config_write('remove_rule',
 		(SELECT a.workspace FROM returning_crm.attachment a WHERE a.relid = r.relid),
 		r.relid, jsonb_build_object('id', r.id));
+	PERFORM returning_crm._create_triggers(r.relid);
 	RETURN true;
 END
 $$;

@@ -6,6 +6,8 @@ SELECT format('%s: %s tables distributed by tenant_id, in %s colocation group', 
 	FROM citus_tables WHERE table_name::text LIKE :'s' || '.%' AND distribution_column = 'tenant_id';
 \endif
 SELECT * FROM citus_check.states(:'s', 'seeded');
+-- a rule, added after distribution: it travels to the shards' triggers
+SELECT 'rule added: ' || (returning_crm.add_rule(:'s' || '.deal', 'repeat', '{"note": "returning"}') > 0);
 
 INSERT INTO :s.deal (tenant_id, id, stage, contact_id, created_at) VALUES (1, 101, 'won', 1, '2024-01-10');
 SELECT * FROM citus_check.states(:'s', '1 single-row insert');
@@ -20,6 +22,8 @@ INSERT INTO :s.deal (tenant_id, id, stage, contact_id, company_id, lead_id, crea
 	(3, 101, 'won', 1, NULL, NULL, '2024-01-01'),
 	(3, 102, 'new', 1, NULL, NULL, '2024-05-01');
 SELECT * FROM citus_check.states(:'s', '2 multi-row multi-tenant insert');
+SELECT 'rule fired on: ' || string_agg(format('%s/%s', tenant_id, id), ', ' ORDER BY tenant_id, id)
+	FROM :s.deal WHERE note = 'returning';
 
 UPDATE :s.deal SET stage = 'won' WHERE tenant_id = 2 AND id = 101;
 SELECT * FROM citus_check.states(:'s', '3 an earlier order won');

@@ -19,6 +19,7 @@ CREATE TABLE :s.deal (
 	company_id bigint,
 	lead_id    bigint,
 	created_at timestamptz NOT NULL DEFAULT now(),
+	note       text,
 	PRIMARY KEY (tenant_id, id)
 );
 CREATE TABLE :s.contact (
