@@ -312,6 +312,7 @@ DECLARE
 	saved jsonb;
 	r returning_crm.workspace_settings;
 	a returning_crm.attachment;
+	distributed text;
 BEGIN
 	IF ws IS NULL OR ws = '' THEN
 		RAISE EXCEPTION 'workspace must not be empty' USING ERRCODE = 'invalid_parameter_value';
@@ -326,6 +327,21 @@ BEGIN
 		RAISE EXCEPTION 'notify_channel "%" is too long', configure.notify_channel
 			USING ERRCODE = 'name_too_long',
 				  DETAIL = 'A channel name has at most 63 bytes.';
+	END IF;
+
+	-- The change log is a table of this node: the shards of a distributed
+	-- table could not write it in their transactions.
+	IF configure.log_changes AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT pg_catalog.string_agg(x.relid::pg_catalog.text, '', '' ORDER BY x.relid::pg_catalog.text)'
+				'  FROM returning_crm.attachment x, pg_catalog.pg_dist_partition p'
+				' WHERE p.logicalrelid OPERATOR(pg_catalog.=) x.relid AND x.workspace OPERATOR(pg_catalog.=) $1'
+			INTO distributed USING ws;
+		IF distributed IS NOT NULL THEN
+			RAISE EXCEPTION 'log_changes is not supported on distributed tables'
+				USING ERRCODE = 'feature_not_supported',
+					  DETAIL = format('Workspace "%s" has the distributed tables %s.', ws, distributed),
+					  HINT = 'Leave log_changes off for this workspace: the states stay readable in the tables.';
+		END IF;
 	END IF;
 
 	-- members of the workspace's owner role only (src/security.c)

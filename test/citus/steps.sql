@@ -84,3 +84,10 @@ SELECT * FROM citus_check.states(:'s', '9 delete of the leads');
 SELECT 'reclassify orders: ' || returning_crm.reclassify(:'s' || '.deal');
 SELECT 'reclassify leads: ' || returning_crm.reclassify(:'s' || '.lead');
 SELECT * FROM citus_check.states(:'s', '10 after reclassify');
+
+-- the change log is refused on distributed tables (0A000)
+\if :distribute
+\set VERBOSITY terse
+SELECT returning_crm.configure(:'ws', log_changes => true);
+\set VERBOSITY default
+\endif
