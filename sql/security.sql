@@ -82,6 +82,25 @@ SELECT returning_crm.attach_orders('mal.deal', workspace => 'w_mal') AS attached
 SELECT DISTINCT who FROM mal.seen ORDER BY who;
 SELECT DISTINCT split_part(what, ' ', 1) AS what FROM mal.seen ORDER BY 1;
 SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'regress_mallory';
+-- A rule's value of a type whose input is mallory's code (a domain's
+-- CHECK): add_rule checks it, the trigger reads it, both as mallory.
+SET ROLE regress_mallory;
+CREATE DOMAIN mal.prio AS int CHECK (mal.escalate('rule value') IS NOT NULL);
+ALTER TABLE mal.deal ADD COLUMN prio mal.prio;
+DELETE FROM mal.seen;
+RESET ROLE;
+SELECT returning_crm.add_rule('mal.deal', 'repeat', '{"prio": 5}') > 0 AS rule_added;
+SELECT DISTINCT who, what FROM mal.seen ORDER BY 1, 2;
+-- (a writer runs the table's own code as itself, as PostgreSQL does: the
+-- INSERT is mallory's; the trigger applies the rule as the table's owner)
+SET ROLE regress_mallory;
+INSERT INTO mal.deal (id, stage, contact_id, created_at) VALUES (10, 'new', 1, '2024-06-01');
+RESET ROLE;
+SELECT id, returning_state, prio FROM mal.deal WHERE id = 10;
+SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'regress_mallory';
+SELECT returning_crm.remove_rule(id) FROM returning_crm.rule WHERE relid = 'mal.deal'::regclass;
+DELETE FROM mal.deal WHERE id = 10;
+ALTER TABLE mal.deal DROP COLUMN prio;
 
 -- 2. Operators and functions that shadow the built-in ones: in public (for
 --    a domain over the position type, which an exact match would prefer)

@@ -31,13 +31,14 @@ PG_FUNCTION_INFO_V1(returning_check_workspace);
 PG_FUNCTION_INFO_V1(returning_won_condition);
 
 /*
- * _check_owner(regclass): the current role owns the table.  The attach
- * functions run with the caller's rights and check this first.
+ * _check_owner(regclass, action text): the current role owns the table.
+ * The attach functions run with the caller's rights and check this first;
+ * the action completes "Only the table's owner can ...".
  */
 Datum
 returning_check_owner(PG_FUNCTION_ARGS)
 {
-	check_table_owner(PG_GETARG_OID(0), "attach, detach or reclassify it");
+	check_table_owner(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	PG_RETURN_VOID();
 }
 

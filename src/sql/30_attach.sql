@@ -3,7 +3,8 @@
 
 -- The C side.  They check the caller's rights themselves (src/security.c):
 -- the attach functions run with the caller's rights and call them.
-CREATE FUNCTION returning_crm._check_owner(regclass) RETURNS void
+CREATE FUNCTION returning_crm._check_owner(regclass, text DEFAULT 'attach, detach or reclassify it')
+	RETURNS void
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_check_owner';
 CREATE FUNCTION returning_crm._check_workspace(text) RETURNS void
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_check_workspace';
