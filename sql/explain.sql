@@ -27,6 +27,11 @@ INSERT INTO ex.deal VALUES
 -- 1. Rule 1: the first won order positioned before the row; the won order
 -- itself and the one before it are not repeat; ties go by id (16 after 10).
 SELECT d.id, e.* FROM ex.deal d, returning_crm.explain('ex.deal', d.id) e ORDER BY d.id;
+-- The statements are kept with the table's description and made anew
+-- after DDL: the table renamed.
+ALTER TABLE ex.deal RENAME TO deal_renamed;
+SELECT state, rule, first_won_order FROM returning_crm.explain('ex.deal_renamed', 12);
+ALTER TABLE ex.deal_renamed RENAME TO deal;
 -- A contact's order whose client is a company is the company's: rule 3.
 -- 2. Rule 2 through the lead, and leads: the client makes a lead repeat.
 SELECT l.id, e.* FROM ex.lead l, returning_crm.explain('ex.lead', l.id) e ORDER BY l.id;

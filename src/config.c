@@ -132,6 +132,8 @@ free_table_plans(AttachedTable *at)
 		&at->probe_self_plan[1], &at->after_plan[0], &at->after_plan[1],
 		&at->lead_state_plan, &at->recompute_plan[0], &at->recompute_plan[1],
 		&at->promote_plan[0], &at->promote_plan[1], &at->lead_recompute_plan,
+		&at->explain_plan[0], &at->explain_plan[1], &at->explain_plan[2],
+		&at->explain_plan[3],
 	};
 
 	for (int i = 0; i < lengthof(plans); i++)
@@ -181,13 +183,11 @@ config_init(void)
 	RegisterXactCallback(config_xact_callback, NULL);
 }
 
-/*
- * Prepare a statement and keep it for the life of the backend.
- */
-SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *argtypes)
+/* Prepare a statement with the cursor options and keep it */
+static SPIPlanPtr
+keep_prepared(const char *sql, int nargs, Oid *argtypes, int cursor_options)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, cursor_options);
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
@@ -195,6 +195,15 @@ keep_plan(const char *sql, int nargs, Oid *argtypes)
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	return plan;
+}
+
+/*
+ * Prepare a statement and keep it for the life of the backend.
+ */
+SPIPlanPtr
+keep_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	return keep_prepared(sql, nargs, argtypes, 0);
 }
 
 /*
@@ -293,17 +302,8 @@ check_distribution(AttachedTable *at, const char *column)
 SPIPlanPtr
 keep_table_plan(AttachedTable *at, const char *sql, int nargs, Oid *argtypes)
 {
-	SPIPlanPtr	plan;
-
-	if (!at->distributed)
-		return keep_plan(sql, nargs, argtypes);
-	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_CUSTOM_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-			 SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	return plan;
+	return keep_prepared(sql, nargs, argtypes,
+						 at->distributed ? CURSOR_OPT_CUSTOM_PLAN : 0);
 }
 
 static void
@@ -1151,6 +1151,30 @@ column_tenant(AttachedTable *at, const Row *row)
 	if (isnull)
 		return NULL;
 	return OutputFunctionCall(&at->tenant_out, value);
+}
+
+/*
+ * A function's tenant argument is given exactly when the workspace's tables
+ * have a tenant column (their ids are unique per tenant).  "at" may be NULL:
+ * a workspace without the table.
+ */
+void
+check_tenant_argument(AttachedTable *at, const char *tenant)
+{
+	if (at == NULL)
+		return;
+	if (at->tenant.attnum != InvalidAttrNumber && tenant == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("tenant must be given for workspace \"%s\"", at->workspace),
+				 errdetail("Table %s has the tenant column %s.", at->qualified_name,
+						   at->tenant.name)));
+	if (at->tenant.attnum == InvalidAttrNumber && tenant != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("workspace \"%s\" has no tenants", at->workspace),
+				 errdetail("Table %s has no tenant column.", at->qualified_name),
+				 errhint("Pass tenant => NULL.")));
 }
 
 /*

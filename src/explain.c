@@ -34,32 +34,25 @@ typedef struct ExplainedRow
 	bool		success;		/* leads: a success status */
 } ExplainedRow;
 
-/* The tenant argument is given exactly when the table has a tenant column */
-static void
-check_tenant_argument(AttachedTable *at, const char *tenant)
+/*
+ * The statements are kept in the table's description (freed with it) and
+ * run with the caller's rights.
+ */
+enum
 {
-	if (at->tenant.attnum != InvalidAttrNumber && tenant == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("tenant must be given for table %s", at->qualified_name),
-				 errdetail("Its ids are unique per tenant (column %s).", at->tenant.name)));
-	if (at->tenant.attnum == InvalidAttrNumber && tenant != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("table %s has no tenant column", at->qualified_name),
-				 errhint("Pass tenant => NULL.")));
-}
+	EXPLAIN_ROW,
+	EXPLAIN_FIRST_WON_COMPANY,
+	EXPLAIN_FIRST_WON_CONTACT,
+	EXPLAIN_LEAD
+};
 
-/* Read the row: its state, client, lead and routing mark ($1 id, $2 tenant) */
-static bool
-read_explained_row(AttachedTable *at, Datum *args, char *nulls, ExplainedRow *row)
+/* The row's state, client key, lead, routing mark and status ($1 id, $2 tenant) */
+static SPIPlanPtr
+row_plan(AttachedTable *at)
 {
 	StringInfoData sql;
 	Oid			argtypes[2] = {INT8OID, TEXTOID};
-	HeapTuple	tup;
-	TupleDesc	desc;
-	int			col = at->tenant.attnum != InvalidAttrNumber ? 2 : 1;
-	char	   *v;
+	SPIPlanPtr	plan;
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT t.%s::pg_catalog.text, ", at->state.name);
@@ -76,7 +69,24 @@ read_explained_row(AttachedTable *at, Datum *args, char *nulls, ExplainedRow *ro
 	appendStringInfo(&sql, " FROM %s t WHERE t.%s OPERATOR(pg_catalog.=) $1",
 					 at->qualified_name, at->id.name);
 	append_tenant_param(&sql, at, "t", 2);
-	if (SPI_execute_with_args(sql.data, 2, argtypes, args, nulls, true, 1) != SPI_OK_SELECT)
+	plan = keep_table_plan(at, sql.data, 2, argtypes);
+	pfree(sql.data);
+	return plan;
+}
+
+/* Read the row: its state, client, lead and routing mark ($1 id, $2 tenant) */
+static bool
+read_explained_row(AttachedTable *at, Datum *args, char *nulls, ExplainedRow *row)
+{
+	SPIPlanPtr *planp = &at->explain_plan[EXPLAIN_ROW];
+	HeapTuple	tup;
+	TupleDesc	desc;
+	int			col = at->tenant.attnum != InvalidAttrNumber ? 2 : 1;
+	char	   *v;
+
+	if (*planp == NULL)
+		*planp = row_plan(at);
+	if (SPI_execute_plan(*planp, args, nulls, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the row to explain");
 	if (SPI_processed == 0)
 		return false;
@@ -106,18 +116,16 @@ read_explained_row(AttachedTable *at, Datum *args, char *nulls, ExplainedRow *ro
 }
 
 /*
- * The client's first won order positioned before the row, or 0: rule 1.
- * Written with the won condition and the position order of the triggers.
+ * The client's first won order positioned before the row ($1 the row's id,
+ * $2 tenant, $3 the client): the won condition and the position order of
+ * the triggers.
  */
-static int64
-first_won_before(AttachedTable *at, const ExplainedRow *row, Datum *args, char *nulls)
+static SPIPlanPtr
+first_won_plan(AttachedTable *at, ClientKind kind)
 {
 	StringInfoData sql;
 	Oid			argtypes[3] = {INT8OID, TEXTOID, INT8OID};
-	Datum		a[3] = {args[0], args[1], Int64GetDatum(row->client_id)};
-	char		n[3] = {nulls[0], nulls[1], ' '};
-	ClientKind	kind = row->client_kind == 'o' ? CLIENT_COMPANY : CLIENT_CONTACT;
-	char	   *v;
+	SPIPlanPtr	plan;
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT o.%s::pg_catalog.int8 FROM %s o, %s r"
@@ -135,7 +143,25 @@ first_won_before(AttachedTable *at, const ExplainedRow *row, Datum *args, char *
 	appendStringInfoString(&sql, " ORDER BY ");
 	append_position(&sql, at, "o", false);
 	appendStringInfoString(&sql, " LIMIT 1");
-	if (SPI_execute_with_args(sql.data, 3, argtypes, a, n, true, 1) != SPI_OK_SELECT)
+	plan = keep_table_plan(at, sql.data, 3, argtypes);
+	pfree(sql.data);
+	return plan;
+}
+
+/* The client's first won order positioned before the row, or 0: rule 1 */
+static int64
+first_won_before(AttachedTable *at, const ExplainedRow *row, Datum *args, char *nulls)
+{
+	Datum		a[3] = {args[0], args[1], Int64GetDatum(row->client_id)};
+	char		n[3] = {nulls[0], nulls[1], ' '};
+	ClientKind	kind = row->client_kind == 'o' ? CLIENT_COMPANY : CLIENT_CONTACT;
+	SPIPlanPtr *planp = &at->explain_plan[kind == CLIENT_COMPANY ?
+										  EXPLAIN_FIRST_WON_COMPANY : EXPLAIN_FIRST_WON_CONTACT];
+	char	   *v;
+
+	if (*planp == NULL)
+		*planp = first_won_plan(at, kind);
+	if (SPI_execute_plan(*planp, a, n, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the won orders of the row's client");
 	if (SPI_processed == 0)
 		return 0;
@@ -147,19 +173,25 @@ first_won_before(AttachedTable *at, const ExplainedRow *row, Datum *args, char *
 static char *
 lead_state_of(AttachedTable *at, const ExplainedRow *row, Datum *args, char *nulls)
 {
-	StringInfoData sql;
-	Oid			argtypes[2] = {INT8OID, TEXTOID};
 	Datum		a[2] = {Int64GetDatum(row->lead_id), args[1]};
-	AttachedTable *leads;
+	SPIPlanPtr *planp = &at->explain_plan[EXPLAIN_LEAD];
 
 	if (!row->has_lead || !OidIsValid(at->leads_relid))
 		return NULL;
-	leads = partner_table(at);
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT l.%s::pg_catalog.text FROM %s l WHERE l.%s OPERATOR(pg_catalog.=) $1",
-					 leads->state.name, leads->qualified_name, leads->id.name);
-	append_tenant_param(&sql, leads, "l", 2);
-	if (SPI_execute_with_args(sql.data, 2, argtypes, a, nulls, true, 1) != SPI_OK_SELECT)
+	if (*planp == NULL)
+	{
+		AttachedTable *leads = partner_table(at);
+		StringInfoData sql;
+		Oid			argtypes[2] = {INT8OID, TEXTOID};
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "SELECT l.%s::pg_catalog.text FROM %s l WHERE l.%s OPERATOR(pg_catalog.=) $1",
+						 leads->state.name, leads->qualified_name, leads->id.name);
+		append_tenant_param(&sql, leads, "l", 2);
+		*planp = keep_table_plan(at, sql.data, 2, argtypes);
+		pfree(sql.data);
+	}
+	if (SPI_execute_plan(*planp, a, nulls, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the order's lead");
 	if (SPI_processed == 0)
 		return NULL;

@@ -155,6 +155,8 @@ typedef struct AttachedTable
 	SPIPlanPtr	recompute_plan[2];	/* recompute clients: company, contact */
 	SPIPlanPtr	promote_plan[2];	/* orders after new first won orders */
 	SPIPlanPtr	lead_recompute_plan;	/* orders of changed leads */
+	SPIPlanPtr	explain_plan[4];	/* explain.c: the row, the first won order
+									 * (company, contact), the lead's state */
 
 	uint32		generation;		/* of this description: statements kept
 								 * elsewhere for it (routing.c) compare it */
@@ -254,6 +256,7 @@ extern bool status_in_list(AttachedTable *at, Datum value, bool isnull,
 						   const ValueList *list);
 extern int64 column_int64(const MappedColumn *col, const Row *row, bool *isnull);
 extern char *column_tenant(AttachedTable *at, const Row *row);
+extern void check_tenant_argument(AttachedTable *at, const char *tenant);
 extern void append_tenant_param(StringInfo buf, AttachedTable *at,
 								const char *alias, int param);
 extern void append_tenant_any(StringInfo buf, AttachedTable *at,

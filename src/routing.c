@@ -792,26 +792,6 @@ refresh_snapshot(bool pop)
 	PushActiveSnapshot(GetTransactionSnapshot());
 }
 
-/* Check that the tenant argument fits the workspace's tables */
-static void
-check_tenant(AttachedTable *at, const char *tenant)
-{
-	if (at == NULL)
-		return;
-	if (at->tenant.attnum != InvalidAttrNumber && tenant == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("tenant must be given for workspace \"%s\"", at->workspace),
-				 errdetail("Table %s has the tenant column %s.", at->qualified_name,
-						   at->tenant.name)));
-	if (at->tenant.attnum == InvalidAttrNumber && tenant != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("workspace \"%s\" has no tenants", at->workspace),
-				 errdetail("Table %s has no tenant column.", at->qualified_name),
-				 errhint("Pass tenant => NULL.")));
-}
-
 static char *
 text_arg(FunctionCallInfo fcinfo, int n)
 {
@@ -869,7 +849,7 @@ load_route(Inquiry *inq, Route *r)
 				 errdetail(r->leads == NULL ? "It has neither a leads nor an orders table."
 						   : "Leads are disabled in it, and it has no orders table."),
 				 errhint("Attach a table with returning_crm.attach_leads() or returning_crm.attach_orders().")));
-	check_tenant(r->target, inq->tenant);
+	check_tenant_argument(r->target, inq->tenant);
 
 	/* The payload goes into the lead or order routing would insert */
 	r->n_payload = payload_values(r->target, inq->payload, r->values);
@@ -1110,7 +1090,7 @@ insert_for_nobody(Route *r, Inquiry *inq, Outcome *out)
 		InsertValue cv[8];
 		int			cn = 0;
 
-		check_tenant(r->contacts, inq->tenant);
+		check_tenant_argument(r->contacts, inq->tenant);
 		add_value(cv, &cn, 0, r->contacts->tenant.attnum, inq->tenant);
 		add_value(cv, &cn, 0, r->contacts->name.attnum,
 				  first_of(inq->name, inq->email, inq->phone, inq->company_title));
