@@ -7,6 +7,7 @@ OBJS = \
 	src/returning.o \
 	src/config.o \
 	src/locks.o \
+	src/rewrite.o \
 	src/positions.o \
 	src/leads.o \
 	src/orders.o \

@@ -130,8 +130,9 @@ free_table_plans(AttachedTable *at)
 	SPIPlanPtr *plans[] = {
 		&at->probe_plan[0], &at->probe_plan[1], &at->probe_self_plan[0],
 		&at->probe_self_plan[1], &at->after_plan[0], &at->after_plan[1],
-		&at->lead_state_plan, &at->recompute_plan[0], &at->recompute_plan[1],
-		&at->promote_plan[0], &at->promote_plan[1], &at->lead_recompute_plan,
+		&at->lead_state_plan, &at->key_plan[0], &at->key_plan[1],
+		&at->key_plan[2], &at->held_row_plan, &at->promote_plan[0],
+		&at->promote_plan[1],
 		&at->explain_plan[0], &at->explain_plan[1], &at->explain_plan[2],
 		&at->explain_plan[3],
 	};
@@ -1194,15 +1195,22 @@ append_tenant_param(StringInfo buf, AttachedTable *at, const char *alias, int pa
 }
 
 /*
- * Append "AND alias.tenant = ANY ($n::type[])": the tenants of several
- * clients, passed as a text array.
+ * Append "alias.column = ANY ($1)": the rows of several keys (clients or
+ * leads), their ids passed as $1 and, with a tenant column, their tenants
+ * as $2, a text array of the same length.  A key is an (id, tenant) pair:
+ * the ANY tests let the planner scan the indexes, and the pairs are then
+ * matched one to one, so that no id is taken with another key's tenant.
  */
 void
-append_tenant_any(StringInfo buf, AttachedTable *at, const char *alias, int param)
+append_keys_filter(StringInfo buf, AttachedTable *at, const char *alias,
+				   const char *column)
 {
-	Oid			base = getBaseType(at->tenant.typid);
-	Oid			array = get_array_type(base);
+	Oid			array;
 
+	appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.=) ANY ($1)", alias, column);
+	if (at->tenant.attnum == InvalidAttrNumber)
+		return;
+	array = get_array_type(getBaseType(at->tenant.typid));
 	if (!OidIsValid(array))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -1210,5 +1218,11 @@ append_tenant_any(StringInfo buf, AttachedTable *at, const char *alias, int para
 						format_type_be(at->tenant.typid))));
 	appendStringInfo(buf, " AND %s.%s", alias, at->tenant.name);
 	append_operator(buf, at->tenant.typid, BTEqualStrategyNumber);
-	appendStringInfo(buf, "ANY ($%d::%s)", param, format_type_be_qualified(array));
+	appendStringInfo(buf, "ANY ($2::%s) AND EXISTS (SELECT FROM ROWS FROM"
+					 " (pg_catalog.unnest($1), pg_catalog.unnest($2::%s)) AS k(id, tenant)"
+					 " WHERE k.id OPERATOR(pg_catalog.=) %s.%s AND k.tenant",
+					 format_type_be_qualified(array), format_type_be_qualified(array),
+					 alias, column);
+	append_operator(buf, at->tenant.typid, BTEqualStrategyNumber);
+	appendStringInfo(buf, "%s.%s)", alias, at->tenant.name);
 }

@@ -30,17 +30,39 @@
  * meet another transaction's in opposite order, and PostgreSQL's deadlock
  * detector then aborts one of them.
  *
+ * A contended writer waits at its end while it holds row locks: PostgreSQL
+ * locks an updated or deleted row before any trigger runs.  The holder of
+ * the client's lock may be waiting for exactly those rows, to rewrite their
+ * states (rewrite.c).  That holder writes its rows afresh once its wait
+ * ends, seeing what the writer committed; so a writer that finds the
+ * holder of a lock it waits for waiting, in a rewrite, for the writer
+ * itself, stops waiting for that lock and goes on without it: its
+ * recompute of the lock's clients sees the committed rows, and the holder's
+ * rewrite after it sees the writer's.  A holder shows that it is waiting in
+ * a rewrite with a lock on a tag of its own virtual transaction.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
+#include "storage/proc.h"
+#include "storage/sinvaladt.h"
+#include "utils/array.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "statements.h"
 
-#define LOCK_TAG_RETURNING	0x5245	/* "RE" */
+#define LOCK_TAG_RETURNING	0x5245	/* "RE": a bucket's lock */
+#define LOCK_TAG_REWRITING	0x5257	/* "RW": waiting in a rewrite */
+#define LOCK_WAIT_SLICE		"10ms"	/* how long a writer waits between looks */
 #define SPACE_CLIENT		0
 #define SPACE_LEAD			1
 
@@ -107,7 +129,7 @@ bool
 statement_lock_lead(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 					const char *tenant)
 {
-	return try_bucket(frame, at, SPACE_LEAD, key_hash(lead_id, 'l', tenant));
+	return try_bucket(frame, at, SPACE_LEAD, key_hash(lead_id, KEY_LEAD, tenant));
 }
 
 /*
@@ -126,14 +148,127 @@ lock_client(AttachedTable *at, const ClientKey *client)
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
+/* The tag that shows a transaction waiting in a rewrite */
+static void
+set_rewriting_tag(LOCKTAG *tag, BackendId backend, LocalTransactionId lxid)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) backend, (uint32) lxid,
+						 LOCK_TAG_REWRITING);
+}
+
+/* Show, or stop showing, that this transaction waits in a rewrite */
 void
-lock_lead(AttachedTable *at, int64 lead_id, const char *tenant)
+lock_show_rewriting(bool waiting)
 {
 	LOCKTAG		tag;
 
-	set_tag(&tag, at->workspace_key, SPACE_LEAD,
-			key_hash(lead_id, 'l', tenant) % LOCK_BUCKETS);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	set_rewriting_tag(&tag, MyBackendId, MyProc->lxid);
+	if (waiting)
+		(void) LockAcquire(&tag, ShareLock, false, false);
+	else
+		LockRelease(&tag, ShareLock, false);
+}
+
+/*
+ * Is a holder of the lock waiting, in a rewrite, for this backend?  A
+ * holder is waiting in a rewrite when it holds its rewriting tag; that it
+ * waits for us, PostgreSQL's own list of blockers tells.
+ */
+static bool
+holder_waits_for_us(const LOCKTAG *tag)
+{
+	VirtualTransactionId *holders = GetLockConflicts(tag, ExclusiveLock, NULL);
+
+	for (; VirtualTransactionIdIsValid(*holders); holders++)
+	{
+		LOCKTAG		rewriting;
+		PGPROC	   *proc;
+		ArrayType  *blockers;
+		Datum	   *pids;
+		int			npids;
+
+		set_rewriting_tag(&rewriting, holders->backendId, holders->localTransactionId);
+		if (LockAcquire(&rewriting, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
+		{
+			LockRelease(&rewriting, ExclusiveLock, false);
+			continue;
+		}
+		proc = BackendIdGetProc(holders->backendId);
+		if (proc == NULL)
+			continue;
+		blockers = DatumGetArrayTypeP(DirectFunctionCall1(pg_blocking_pids,
+														  Int32GetDatum(proc->pid)));
+		deconstruct_array(blockers, INT4OID, 4, true, TYPALIGN_INT, &pids, NULL, &npids);
+		for (int i = 0; i < npids; i++)
+			if (DatumGetInt32(pids[i]) == MyProcPid)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Wait for a bucket's lock at most LOCK_WAIT_SLICE, in a subtransaction, so
+ * that the wait can end without the lock.  A lock taken in it passes to the
+ * transaction.
+ */
+static bool
+acquire_within_slice(const LOCKTAG *tag)
+{
+	MemoryContext context = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool acquired = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(context);
+	PG_TRY();
+	{
+		int			level = NewGUCNestLevel();
+
+		(void) set_config_option("lock_timeout", LOCK_WAIT_SLICE, PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		(void) LockAcquire(tag, ExclusiveLock, false, false);
+		AtEOXact_GUC(true, level);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+		{
+			CurrentResourceOwner = owner;
+			ReThrowError(edata);
+		}
+		FreeErrorData(edata);
+		acquired = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(context);
+	CurrentResourceOwner = owner;
+	return acquired;
+}
+
+/*
+ * Wait for a bucket's lock, unless its holder waits, in a rewrite, for this
+ * transaction: then go on without it (see the file's header).  Returns
+ * whether the lock is held.
+ */
+static bool
+wait_for_bucket(const LOCKTAG *tag)
+{
+	if (LockAcquire(tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
+		return true;
+	for (;;)
+	{
+		if (acquire_within_slice(tag))
+			return true;
+		if (holder_waits_for_us(tag))
+			return false;
+	}
 }
 
 /*
@@ -164,8 +299,8 @@ locks_settle(StatementFrame *frame)
 				BIT_IS_SET(locks->missed[space], bucket))
 			{
 				set_tag(&tag, locks->workspace_key, space, bucket);
-				(void) LockAcquire(&tag, ExclusiveLock, false, false);
-				BIT_SET(locks->held[space], bucket);
+				if (wait_for_bucket(&tag))
+					BIT_SET(locks->held[space], bucket);
 			}
 
 	memset(locks->missed, 0, sizeof(locks->missed));

@@ -42,6 +42,7 @@
 #include "utils/rel.h"
 
 #include "announce.h"
+#include "rewrite.h"
 #include "rules.h"
 #include "returning.h"
 #include "security.h"
@@ -50,6 +51,7 @@
 PG_FUNCTION_INFO_V1(order_row_trigger);
 
 static uint64 orders_recompute_shards(AttachedTable *at);
+static SPIPlanPtr key_plan(AttachedTable *at, char key_kind);
 PG_FUNCTION_INFO_V1(order_statement_trigger);
 PG_FUNCTION_INFO_V1(order_truncate_trigger);
 
@@ -166,10 +168,8 @@ append_clients_filter(StringInfo sql, AttachedTable *at, const char *alias,
 					  ClientKind kind)
 {
 	append_client_condition(sql, at, alias, kind);
-	appendStringInfo(sql, " AND %s.%s OPERATOR(pg_catalog.=) ANY ($1)",
-					 alias, client_column(at, kind));
-	if (at->tenant.attnum != InvalidAttrNumber)
-		append_tenant_any(sql, at, alias, 2);
+	appendStringInfoString(sql, " AND ");
+	append_keys_filter(sql, at, alias, client_column(at, kind));
 }
 
 /*
@@ -530,6 +530,8 @@ order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
 	}
 	else if (!statement_lock_client(frame, at, &new_client))
 		statement_mark_dirty(frame, &new_client);
+	else
+		statement_touch(frame, &new_client);
 
 	if (new_client.kind == CLIENT_NONE)
 		return STATE_NEW;
@@ -723,36 +725,52 @@ append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind)
 }
 
 /*
- * The statement that recomputes every order of the given clients of one
- * kind, or of the whole table (kind CLIENT_NONE), and writes the rows whose
- * state differs.  For clients, the rows to write are picked by the same
- * filter on both sides of the join, so that the planner joins the clients'
- * rows only and never reads the whole table.
+ * The rewrite of every order of the given clients of one kind, or of the
+ * whole table (kind CLIENT_NONE), writing the rows whose state differs (or
+ * with clear, clearing their states).  For clients, the rows to write are
+ * picked by the same filter on both sides of the join, so that the planner
+ * joins the clients' rows only and never reads the whole table.
  */
-static char *
-recompute_sql(AttachedTable *at, ClientKind kind, bool clear)
+static void
+recompute_parts(AttachedTable *at, ClientKind kind, bool clear, RewriteParts *parts)
 {
-	StringInfoData sql;
+	StringInfoData from;
+	StringInfoData where;
 
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s AS t SET %s = %s FROM (",
-					 at->qualified_name, at->state.name, clear ? "NULL" : "s.state");
-	append_states_select(&sql, at, kind);
-	appendStringInfo(&sql, ") AS s WHERE t.%s OPERATOR(pg_catalog.=) s.id", at->id.name);
+	initStringInfo(&from);
+	appendStringInfoChar(&from, '(');
+	append_states_select(&from, at, kind);
+	appendStringInfoString(&from, ") AS s");
+
+	initStringInfo(&where);
+	appendStringInfo(&where, "t.%s OPERATOR(pg_catalog.=) s.id", at->id.name);
 	if (at->tenant.attnum != InvalidAttrNumber)
 	{
-		appendStringInfo(&sql, " AND t.%s", at->tenant.name);
-		append_operator(&sql, at->tenant.typid, BTEqualStrategyNumber);
-		appendStringInfoString(&sql, "s.tenant");
+		appendStringInfo(&where, " AND t.%s", at->tenant.name);
+		append_operator(&where, at->tenant.typid, BTEqualStrategyNumber);
+		appendStringInfoString(&where, "s.tenant");
 	}
 	if (kind != CLIENT_NONE)
 	{
-		appendStringInfoString(&sql, " AND ");
-		append_clients_filter(&sql, at, "t", kind);
+		appendStringInfoString(&where, " AND ");
+		append_clients_filter(&where, at, "t", kind);
 	}
-	appendStringInfo(&sql, " AND (t.%s IS NULL OR t.%s OPERATOR(pg_catalog.<>) s.state)",
+	appendStringInfo(&where, " AND (t.%s IS NULL OR t.%s OPERATOR(pg_catalog.<>) s.state)",
 					 at->state.name, at->state.name);
-	return sql.data;
+
+	parts->from = from.data;
+	parts->state = clear ? "NULL" : "s.state";
+	parts->where = where.data;
+}
+
+/* The rewrite of recompute_parts as one UPDATE */
+static char *
+recompute_sql(AttachedTable *at, ClientKind kind, bool clear)
+{
+	RewriteParts parts;
+
+	recompute_parts(at, kind, clear, &parts);
+	return rewrite_waiting_sql(at, &parts);
 }
 
 /*
@@ -787,27 +805,18 @@ client_args(AttachedTable *at, Datum *ids, Datum *tenants, int count,
 		nulls[1] = 'n';
 }
 
-/* Recompute every order of some clients of one kind */
+/* Recompute every order of some clients of one kind (rewrite.c) */
 static void
 recompute_kind(AttachedTable *at, ClientKind kind, Datum *ids, Datum *tenants,
 			   int count)
 {
-	int			k = kind == CLIENT_CONTACT;
 	Datum		args[2];
 	char		nulls[2];
 
 	if (count == 0)
 		return;
-	if (at->recompute_plan[k] == NULL)
-	{
-		Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
-		char	   *sql = recompute_sql(at, kind, false);
-
-		at->recompute_plan[k] = keep_plan(sql, 2, argtypes);
-		pfree(sql);
-	}
 	client_args(at, ids, tenants, count, args, nulls);
-	execute_recompute(at->sql_relid, at->recompute_plan[k], NULL, args, nulls);
+	rewrite_rows(at, key_plan(at, (char) kind), args, nulls);
 }
 
 /*
@@ -837,42 +846,48 @@ recompute_clients(AttachedTable *at, HTAB *set)
 }
 
 /*
- * The statement that turns repeat the orders of clients of one kind after
- * a position each: $1 ids, $2 tenants, $3 ordered_by values and $4 order
- * ids of the clients' first won orders.  One index scan per client.
+ * The rewrite that turns repeat the orders of clients of one kind after a
+ * position each, skipping held rows (rewrite.c): $1 ids, $2 tenants, $3
+ * ordered_by values and $4 order ids of the clients' first won orders.  One
+ * index scan per client.
  */
 static char *
 promote_sql(AttachedTable *at, ClientKind kind)
 {
-	StringInfoData sql;
+	StringInfoData from;
+	StringInfoData where;
+	RewriteParts parts;
 	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
-	const char *state = at->state.name;
 
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s AS t SET %s = 'repeat'"
-					 " FROM ROWS FROM (pg_catalog.unnest($1), ",
-					 at->qualified_name, state);
+	initStringInfo(&from);
+	appendStringInfoString(&from, "ROWS FROM (pg_catalog.unnest($1), ");
 	if (at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(&sql, "pg_catalog.unnest($2::%s[]), ",
+		appendStringInfo(&from, "pg_catalog.unnest($2::%s[]), ",
 						 format_type_be_qualified(at->tenant.typid));
 	else
-		appendStringInfoString(&sql, "pg_catalog.unnest($2), ");
-	appendStringInfo(&sql, "%spg_catalog.unnest($4)) AS c(client, tenant, %sid) WHERE ",
+		appendStringInfoString(&from, "pg_catalog.unnest($2), ");
+	appendStringInfo(&from, "%spg_catalog.unnest($4)) AS c(client, tenant, %sid)",
 					 has_ob ? "pg_catalog.unnest($3), " : "", has_ob ? "ob, " : "");
-	append_client_condition(&sql, at, "t", kind);
-	appendStringInfo(&sql, " AND t.%s OPERATOR(pg_catalog.=) c.client",
+
+	initStringInfo(&where);
+	append_client_condition(&where, at, "t", kind);
+	appendStringInfo(&where, " AND t.%s OPERATOR(pg_catalog.=) c.client",
 					 client_column(at, kind));
 	if (at->tenant.attnum != InvalidAttrNumber)
 	{
-		appendStringInfo(&sql, " AND t.%s", at->tenant.name);
-		append_operator(&sql, at->tenant.typid, BTEqualStrategyNumber);
-		appendStringInfoString(&sql, "c.tenant");
+		appendStringInfo(&where, " AND t.%s", at->tenant.name);
+		append_operator(&where, at->tenant.typid, BTEqualStrategyNumber);
+		appendStringInfoString(&where, "c.tenant");
 	}
-	appendStringInfoString(&sql, " AND ");
-	append_after(&sql, at, "t", "c.ob", "c.id");
-	appendStringInfoString(&sql, " AND ");
-	append_not_repeat(&sql, psprintf("t.%s", state));
-	return sql.data;
+	appendStringInfoString(&where, " AND ");
+	append_after(&where, at, "t", "c.ob", "c.id");
+	appendStringInfoString(&where, " AND ");
+	append_not_repeat(&where, psprintf("t.%s", at->state.name));
+
+	parts.from = from.data;
+	parts.state = "'repeat'";
+	parts.where = where.data;
+	return rewrite_skipping_sql(at, &parts);
 }
 
 /*
@@ -952,7 +967,7 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 			nulls[2] = 'n';
 		args[3] = PointerGetDatum(construct_array(order_ids, count, INT8OID, 8,
 												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		execute_recompute(at->sql_relid, at->promote_plan[k], NULL, args, nulls);
+		rewrite_rows(at, at->promote_plan[k], args, nulls);
 	}
 }
 
@@ -1066,50 +1081,76 @@ orders_recompute_shards(AttachedTable *at)
 }
 
 /*
- * Recompute the orders whose lead is one of the given leads ($1 ids,
+ * The rewrite of the orders whose lead is one of the given leads ($1 ids,
  * $2 tenants), after the leads' states changed.  Only orders that are not
  * repeat can change: between new and repeated inquiry.
  */
-uint64
+static void
+lead_parts(AttachedTable *at, RewriteParts *parts)
+{
+	StringInfoData state;
+	StringInfoData where;
+
+	initStringInfo(&state);
+	appendStringInfoString(&state, "CASE WHEN ");
+	append_lead_is_repeat(&state, at, "t");
+	appendStringInfoString(&state, " THEN 'repeated_inquiry' ELSE 'new' END");
+
+	initStringInfo(&where);
+	append_keys_filter(&where, at, "t", at->lead.name);
+	appendStringInfoString(&where, " AND ");
+	append_not_repeat(&where, psprintf("t.%s", at->state.name));
+	appendStringInfoString(&where, " AND (");
+	if (at->company.attnum != InvalidAttrNumber)
+	{
+		append_client_condition(&where, at, "t", CLIENT_COMPANY);
+		appendStringInfoString(&where, " OR ");
+	}
+	if (at->contact.attnum != InvalidAttrNumber)
+		append_client_condition(&where, at, "t", CLIENT_CONTACT);
+	else
+		appendStringInfoString(&where, "false");
+	appendStringInfo(&where, ") AND (t.%s IS NULL OR t.%s OPERATOR(pg_catalog.<>) %s)",
+					 at->state.name, at->state.name, state.data);
+
+	parts->from = NULL;
+	parts->state = state.data;
+	parts->where = where.data;
+}
+
+/*
+ * The kept rewrite of every order of some keys, $1 ids and $2 tenants:
+ * clients of one kind (CLIENT_COMPANY, CLIENT_CONTACT) or leads (KEY_LEAD),
+ * skipping held rows (rewrite.c).
+ */
+static SPIPlanPtr
+key_plan(AttachedTable *at, char key_kind)
+{
+	int			k = key_kind == CLIENT_COMPANY ? 0 : key_kind == CLIENT_CONTACT ? 1 : 2;
+
+	if (at->key_plan[k] == NULL)
+	{
+		Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
+		RewriteParts parts;
+		char	   *sql;
+
+		if (key_kind == KEY_LEAD)
+			lead_parts(at, &parts);
+		else
+			recompute_parts(at, (ClientKind) key_kind, false, &parts);
+		sql = rewrite_skipping_sql(at, &parts);
+		at->key_plan[k] = keep_plan(sql, 2, argtypes);
+		pfree(sql);
+	}
+	return at->key_plan[k];
+}
+
+/* Recompute the orders of some leads ($1 ids, $2 tenants) (rewrite.c) */
+void
 orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants)
 {
 	Datum		args[2] = {ids, tenants};
 	char		nulls[2] = {' ', tenants == (Datum) 0 ? 'n' : ' '};
 
-	if (at->lead_recompute_plan == NULL)
-	{
-		StringInfoData sql;
-		Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
-
-		initStringInfo(&sql);
-		appendStringInfo(&sql,
-						 "UPDATE %s AS o SET %s = CASE WHEN ",
-						 at->qualified_name, at->state.name);
-		append_lead_is_repeat(&sql, at, "o");
-		appendStringInfo(&sql,
-						 " THEN 'repeated_inquiry' ELSE 'new' END"
-						 " WHERE o.%s OPERATOR(pg_catalog.=) ANY ($1)",
-						 at->lead.name);
-		if (at->tenant.attnum != InvalidAttrNumber)
-			append_tenant_any(&sql, at, "o", 2);
-		appendStringInfoString(&sql, " AND ");
-		append_not_repeat(&sql, psprintf("o.%s", at->state.name));
-		appendStringInfoString(&sql, " AND (");
-		if (at->company.attnum != InvalidAttrNumber)
-		{
-			append_client_condition(&sql, at, "o", CLIENT_COMPANY);
-			appendStringInfoString(&sql, " OR ");
-		}
-		if (at->contact.attnum != InvalidAttrNumber)
-			append_client_condition(&sql, at, "o", CLIENT_CONTACT);
-		else
-			appendStringInfoString(&sql, "false");
-		appendStringInfo(&sql, ") AND (o.%s IS NULL OR o.%s OPERATOR(pg_catalog.<>) CASE WHEN ",
-						 at->state.name, at->state.name);
-		append_lead_is_repeat(&sql, at, "o");
-		appendStringInfoString(&sql, " THEN 'repeated_inquiry' ELSE 'new' END)");
-		at->lead_recompute_plan = keep_plan(sql.data, 2, argtypes);
-		pfree(sql.data);
-	}
-	return execute_recompute(at->sql_relid, at->lead_recompute_plan, NULL, args, nulls);
+	rewrite_rows(at, key_plan(at, KEY_LEAD), args, nulls);
 }

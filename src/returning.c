@@ -199,7 +199,8 @@ returning_end_recompute(Oid saved)
 /*
  * Run a statement that rewrites states of a table (a kept plan, or SQL text
  * run once), with the table's own triggers letting its rows pass.  Returns
- * the number of rows written.
+ * the number of rows written, or for a SELECT around the UPDATE (rewrite.c)
+ * the number of rows it returned, left in SPI_tuptable.
  */
 uint64
 execute_recompute(Oid relid, SPIPlanPtr plan, const char *sql, Datum *args,
@@ -225,7 +226,7 @@ execute_recompute(Oid relid, SPIPlanPtr plan, const char *sql, Datum *args,
 		returning_end_recompute(saved);
 	}
 	PG_END_TRY();
-	if (rc != SPI_OK_UPDATE)
+	if (rc != SPI_OK_UPDATE && rc != SPI_OK_SELECT)
 		elog(ERROR, "could not recompute the states of \"%s\": %s",
 			 get_rel_name(relid), SPI_result_code_string(rc));
 	return SPI_processed;

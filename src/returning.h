@@ -152,9 +152,10 @@ typedef struct AttachedTable
 	SPIPlanPtr	probe_self_plan[2]; /* the same, leaving out one order id */
 	SPIPlanPtr	after_plan[2];	/* is there an order after a position? */
 	SPIPlanPtr	lead_state_plan;
-	SPIPlanPtr	recompute_plan[2];	/* recompute clients: company, contact */
+	SPIPlanPtr	key_plan[3];	/* recompute the orders of some companies,
+								 * contacts or leads (rewrite.c) */
+	SPIPlanPtr	held_row_plan;	/* wait for a row another transaction holds */
 	SPIPlanPtr	promote_plan[2];	/* orders after new first won orders */
-	SPIPlanPtr	lead_recompute_plan;	/* orders of changed leads */
 	SPIPlanPtr	explain_plan[4];	/* explain.c: the row, the first won order
 									 * (company, contact), the lead's state */
 
@@ -259,8 +260,8 @@ extern char *column_tenant(AttachedTable *at, const Row *row);
 extern void check_tenant_argument(AttachedTable *at, const char *tenant);
 extern void append_tenant_param(StringInfo buf, AttachedTable *at,
 								const char *alias, int param);
-extern void append_tenant_any(StringInfo buf, AttachedTable *at,
-							  const char *alias, int param);
+extern void append_keys_filter(StringInfo buf, AttachedTable *at, const char *alias,
+							   const char *column);
 
 /* positions.c */
 extern void client_params(const ClientKey *client, Datum *args, char *nulls);
@@ -286,7 +287,6 @@ extern void append_won_condition(StringInfo buf, AttachedTable *at,
 
 /* locks.c: waiting locks, for callers outside the row triggers */
 extern void lock_client(AttachedTable *at, const ClientKey *client);
-extern void lock_lead(AttachedTable *at, int64 lead_id, const char *tenant);
 
 /* identity.c */
 extern HeapTuple identity_bind_lead(AttachedTable *at, HeapTuple tuple,
@@ -295,7 +295,7 @@ extern HeapTuple identity_bind_lead(AttachedTable *at, HeapTuple tuple,
 /* orders.c */
 extern uint64 orders_recompute_all(AttachedTable *at);
 extern char *orders_states_sql(AttachedTable *at);
-extern uint64 orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants);
+extern void orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants);
 extern void append_row_after(StringInfo buf, AttachedTable *at, const char *alias,
 							 const char *other);
 

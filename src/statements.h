@@ -76,6 +76,9 @@ typedef struct LeadKey
 /* Number of lock buckets per workspace and kind of lock (locks.c) */
 #define LOCK_BUCKETS		512
 
+/* The kind of key of a lead, beside the clients' ClientKind (locks.c) */
+#define KEY_LEAD			'l'
+
 /* The client and lead locks one statement took, or could not take */
 typedef struct StatementLocks
 {
@@ -141,6 +144,7 @@ extern bool statement_lock_client(StatementFrame *frame, AttachedTable *at,
 								  const ClientKey *client);
 extern bool statement_lock_lead(StatementFrame *frame, AttachedTable *at,
 								int64 lead_id, const char *tenant);
+extern void lock_show_rewriting(bool waiting);
 extern bool locks_settle(StatementFrame *frame);
 extern void statement_collect_leads(StatementFrame *frame, Datum *ids,
 									Datum *tenants, int *count);
