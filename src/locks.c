@@ -63,6 +63,7 @@
 #define LOCK_TAG_RETURNING	0x5245	/* "RE": a bucket's lock */
 #define LOCK_TAG_REWRITING	0x5257	/* "RW": waiting in a rewrite */
 #define LOCK_WAIT_SLICE		"10ms"	/* how long a writer waits between looks */
+#define LOCK_WAIT_SLICES	50		/* how many looks before a plain wait */
 #define SPACE_CLIENT		0
 #define SPACE_LEAD			1
 
@@ -262,13 +263,20 @@ wait_for_bucket(const LOCKTAG *tag)
 {
 	if (LockAcquire(tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
 		return true;
-	for (;;)
+	for (int slice = 0; slice < LOCK_WAIT_SLICES; slice++)
 	{
 		if (acquire_within_slice(tag))
 			return true;
 		if (holder_waits_for_us(tag))
 			return false;
 	}
+
+	/*
+	 * A wait in slices shorter than deadlock_timeout never runs the deadlock
+	 * check; a long one ends as a plain wait, which does.
+	 */
+	(void) LockAcquire(tag, ExclusiveLock, false, false);
+	return true;
 }
 
 /*
