@@ -319,6 +319,18 @@ END $$;
 INSERT INTO oth.fake VALUES (2, 'new', 1, NULL, 1);
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
+
+-- 8. The lock function that routing calls on Citus takes the extension's
+--    locks only for a role that may write the table: a reader cannot stall
+--    the writers of another table (42501), a writer can (as by writing).
+SET ROLE regress_reader;
+SELECT returning_crm._lock_bucket('mal.deal', 0, 0, 1);
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_writer;
+SELECT true AS locked FROM returning_crm._lock_bucket('mal.deal', 0, 0, 1);
+SELECT returning_crm._lock_bucket('mal.deal', 0, 7, 1);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
 SELECT rolsuper FROM pg_roles WHERE rolname IN ('regress_mallory', 'regress_other') ORDER BY rolname;
 
 -- Clean up

@@ -36,7 +36,7 @@
  * states (rewrite.c).  That holder writes its rows afresh once its wait
  * ends, seeing what the writer committed; so a writer that finds the
  * holder of a lock it waits for waiting, in a rewrite, for the writer
- * itself, stops waiting for that lock and goes on without it: its
+ * itself (directly, or through others that wait), stops waiting for that lock and goes on without it: its
  * recompute of the lock's clients sees the committed rows, and the holder's
  * rewrite after it sees the writer's.  A holder shows that it is waiting in
  * a rewrite with a lock on a tag of its own virtual transaction.
@@ -47,6 +47,10 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
@@ -133,20 +137,118 @@ statement_lock_lead(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 	return try_bucket(frame, at, SPACE_LEAD, key_hash(lead_id, KEY_LEAD, tenant));
 }
 
-/*
- * Outside the row triggers (inquiry routing), a lock is simply waited for:
- * the caller takes few of them, in an order of its own.
- */
-void
-lock_client(AttachedTable *at, const ClientKey *client)
+static void
+wait_bucket_lock(int32 workspace_key, int space, uint32 bucket)
 {
 	LOCKTAG		tag;
 
+	set_tag(&tag, workspace_key, space, (int) bucket);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/*
+ * Take a bucket's lock through a query that Citus routes by tenant to the
+ * node of the tenant's shard, in the connection that the transaction's later
+ * statements on that shard use: the lock the shard's triggers take.  The
+ * aggregate gives one row even for a tenant without rows.
+ */
+static void
+lock_bucket_routed(AttachedTable *at, const char *tenant, int space, uint32 bucket)
+{
+	Datum		args[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int			rc;
+
+	if (at->lock_plan == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[5] = {REGCLASSOID, INT4OID, INT4OID, INT4OID, TEXTOID};
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "SELECT returning_crm._lock_bucket($1, $2, $3, $4)"
+						 " FROM (SELECT pg_catalog.count(*) FROM %s AS t WHERE true",
+						 at->qualified_name);
+		append_tenant_param(&sql, at, "t", 5);
+		appendStringInfoString(&sql, ") AS s");
+		at->lock_plan = keep_table_plan(at, sql.data, 5, argtypes);
+		pfree(sql.data);
+	}
+	args[0] = ObjectIdGetDatum(at->relid);
+	args[1] = Int32GetDatum(at->workspace_key);
+	args[2] = Int32GetDatum(space);
+	args[3] = Int32GetDatum((int32) bucket);
+	if (tenant != NULL)
+		args[4] = CStringGetTextDatum(tenant);
+	else
+	{
+		args[4] = (Datum) 0;
+		nulls[4] = 'n';
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_plan(at->lock_plan, args, nulls, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not take a lock of \"%s\": %s",
+			 get_rel_name(at->relid), SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+/*
+ * Outside the row triggers (inquiry routing), a lock is simply waited for:
+ * the caller takes few of them, in an order of its own.  On Citus it is
+ * taken where the tenant's rows live.
+ */
+void
+lock_bucket(AttachedTable *at, const char *tenant, int space, uint32 bucket)
+{
+	if (at->distributed && !at->on_shard)
+		lock_bucket_routed(at, tenant, space, bucket);
+	else
+		wait_bucket_lock(at->workspace_key, space, bucket);
+}
+
+void
+lock_client(AttachedTable *at, const ClientKey *client)
+{
 	if (client->kind == CLIENT_NONE)
 		return;
-	set_tag(&tag, at->workspace_key, SPACE_CLIENT,
-			key_hash(client->id, (char) client->kind, client->tenant) % LOCK_BUCKETS);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	lock_bucket(at, client->tenant, SPACE_CLIENT,
+				key_hash(client->id, (char) client->kind, client->tenant) % LOCK_BUCKETS);
+}
+
+/*
+ * returning_crm._lock_bucket(table_name, workspace_key, space, bucket): wait
+ * for a bucket's lock on this node, for lock_bucket_routed().  The caller
+ * must be able to write the table.
+ */
+PG_FUNCTION_INFO_V1(returning_lock_bucket);
+
+Datum
+returning_lock_bucket(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	int32		space;
+	int32		bucket;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the arguments of returning_crm._lock_bucket must not be null")));
+	relid = PG_GETARG_OID(0);
+	space = PG_GETARG_INT32(2);
+	bucket = PG_GETARG_INT32(3);
+	if (space < SPACE_CLIENT || space > LOCK_SPACE_ADDRESS || bucket < 0 ||
+		bucket >= (space == LOCK_SPACE_ADDRESS ? ADDRESS_BUCKETS : LOCK_BUCKETS))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid lock bucket %d of space %d", bucket, space)));
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT | ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to take a lock of table %s", get_rel_name(relid)),
+				 errdetail("Taking one of the extension's locks needs INSERT or UPDATE on the table.")));
+	wait_bucket_lock(PG_GETARG_INT32(1), space, (uint32) bucket);
+	PG_RETURN_VOID();
 }
 
 /* The tag that shows a transaction waiting in a rewrite */
@@ -171,9 +273,47 @@ lock_show_rewriting(bool waiting)
 }
 
 /*
+ * Does the backend pid wait, directly or through a chain of waiting
+ * backends, for this one?  PostgreSQL's own list of blockers tells; the
+ * chain is followed through at most CHAIN_MAX backends.
+ */
+#define CHAIN_MAX	16
+
+static bool
+waits_for_us(int pid)
+{
+	int			chain[CHAIN_MAX];
+	int			n = 0;
+
+	chain[n++] = pid;
+	for (int next = 0; next < n; next++)
+	{
+		ArrayType  *blockers;
+		Datum	   *pids;
+		int			npids;
+
+		blockers = DatumGetArrayTypeP(DirectFunctionCall1(pg_blocking_pids,
+														  Int32GetDatum(chain[next])));
+		deconstruct_array(blockers, INT4OID, 4, true, TYPALIGN_INT, &pids, NULL, &npids);
+		for (int i = 0; i < npids; i++)
+		{
+			int			blocker = DatumGetInt32(pids[i]);
+			bool		seen = false;
+
+			if (blocker == MyProcPid)
+				return true;
+			for (int j = 0; j < n; j++)
+				seen |= chain[j] == blocker;
+			if (!seen && n < CHAIN_MAX)
+				chain[n++] = blocker;
+		}
+	}
+	return false;
+}
+
+/*
  * Is a holder of the lock waiting, in a rewrite, for this backend?  A
- * holder is waiting in a rewrite when it holds its rewriting tag; that it
- * waits for us, PostgreSQL's own list of blockers tells.
+ * holder is waiting in a rewrite when it holds its rewriting tag.
  */
 static bool
 holder_waits_for_us(const LOCKTAG *tag)
@@ -184,9 +324,6 @@ holder_waits_for_us(const LOCKTAG *tag)
 	{
 		LOCKTAG		rewriting;
 		PGPROC	   *proc;
-		ArrayType  *blockers;
-		Datum	   *pids;
-		int			npids;
 
 		set_rewriting_tag(&rewriting, holders->backendId, holders->localTransactionId);
 		if (LockAcquire(&rewriting, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
@@ -195,14 +332,8 @@ holder_waits_for_us(const LOCKTAG *tag)
 			continue;
 		}
 		proc = BackendIdGetProc(holders->backendId);
-		if (proc == NULL)
-			continue;
-		blockers = DatumGetArrayTypeP(DirectFunctionCall1(pg_blocking_pids,
-														  Int32GetDatum(proc->pid)));
-		deconstruct_array(blockers, INT4OID, 4, true, TYPALIGN_INT, &pids, NULL, &npids);
-		for (int i = 0; i < npids; i++)
-			if (DatumGetInt32(pids[i]) == MyProcPid)
-				return true;
+		if (proc != NULL && waits_for_us(proc->pid))
+			return true;
 	}
 	return false;
 }

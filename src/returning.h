@@ -155,6 +155,7 @@ typedef struct AttachedTable
 	SPIPlanPtr	key_plan[3];	/* recompute the orders of some companies,
 								 * contacts or leads (rewrite.c) */
 	SPIPlanPtr	held_row_plan;	/* wait for a row another transaction holds */
+	SPIPlanPtr	lock_plan;		/* a client's lock, routed by tenant */
 	SPIPlanPtr	promote_plan[2];	/* orders after new first won orders */
 	SPIPlanPtr	explain_plan[4];	/* explain.c: the row, the first won order
 									 * (company, contact), the lead's state */
@@ -286,6 +287,9 @@ extern void append_won_condition(StringInfo buf, AttachedTable *at,
 								 const char *alias);
 
 /* locks.c: waiting locks, for callers outside the row triggers */
+#define LOCK_SPACE_ADDRESS	2	/* an inquiry's addresses (routing.c) */
+#define ADDRESS_BUCKETS		1024
+extern void lock_bucket(AttachedTable *at, const char *tenant, int space, uint32 bucket);
 extern void lock_client(AttachedTable *at, const ClientKey *client);
 
 /* identity.c */

@@ -60,7 +60,6 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -82,9 +81,6 @@ PG_FUNCTION_INFO_V1(route_inquiry);
  * Address locks share the advisory lock tag of locks.c (field 4) in a
  * space of their own (field 3, high half); locks.c uses spaces 1 and 2.
  */
-#define LOCK_TAG_RETURNING	0x5245	/* "RE", as in locks.c */
-#define LOCK_SPACE_ADDRESS	3
-#define ADDRESS_BUCKETS		1024
 
 /* Most columns one routed INSERT sets, payload included */
 #define MAX_INSERT_COLUMNS	64
@@ -743,7 +739,7 @@ execute_as_owner(SPIPlanPtr plan, Datum *args, const char *nulls, int expected)
  * in a cycle.
  */
 static void
-lock_addresses(int32 workspace_key, const char *tenant, const char *email,
+lock_addresses(AttachedTable *target, const char *tenant, const char *email,
 			   const char *phone)
 {
 	uint32		buckets[2];
@@ -771,14 +767,9 @@ lock_addresses(int32 workspace_key, const char *tenant, const char *email,
 	}
 	for (int i = 0; i < n; i++)
 	{
-		LOCKTAG		tag;
-
 		if (i == 1 && buckets[1] == buckets[0])
 			break;
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) workspace_key,
-							 (uint32) (LOCK_SPACE_ADDRESS << 16) | buckets[i],
-							 LOCK_TAG_RETURNING);
-		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+		lock_bucket(target, tenant, LOCK_SPACE_ADDRESS, buckets[i]);
 	}
 }
 
@@ -1020,7 +1011,7 @@ find_facts(Route *r, Inquiry *inq, Outcome *out)
 		return false;
 
 	/* Serialise on the addresses, then read what is committed now */
-	lock_addresses(r->target->workspace_key, inq->tenant, inq->email_norm, inq->phone_norm);
+	lock_addresses(r->target, inq->tenant, inq->email_norm, inq->phone_norm);
 	refresh_snapshot(false);
 	matches = (inq->email_norm || inq->phone_norm) ?
 		identity_find(inq->workspace, inq->tenant, inq->email_norm, inq->phone_norm) : NIL;

@@ -92,3 +92,11 @@ RETURNS text
 LANGUAGE C IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'returning_routing_decision';
 COMMENT ON FUNCTION returning_crm._routing_decision(boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean) IS
 	'The decision route_inquiry() takes for the given facts, without looking anything up.';
+
+-- The locks that routing takes (a client's, an address's), on the node that
+-- holds the tenant's rows: on Citus, route_inquiry() calls this through a
+-- query routed by tenant, so that it is the lock the shards' triggers take
+-- (src/locks.c).  The caller must be able to write the table.
+CREATE FUNCTION returning_crm._lock_bucket(table_name regclass, workspace_key integer,
+	space integer, bucket integer) RETURNS void
+	LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'returning_lock_bucket';

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Citus suite: builds Citus when needed (build.sh), starts a coordinator
 # and two workers (cluster.sh), runs scenarios.sql on the coordinator and
-# compares its output with expected.out.
+# compares its output with expected.out, then runs concurrent writers through
+# the coordinator with pgbench and checks every state.
 # Exit 0: passed; 1: failed (the diff is printed, the output and the nodes'
 # logs are kept); 77: skipped (Citus is neither installed nor buildable here).
 set -uo pipefail
@@ -23,10 +24,31 @@ results=$(mktemp -d /tmp/returning-citus-results.XXXXXX)
 			psql -X -qtA -h 127.0.0.1 -p "${CITUS_PORTS[0]}" -U "$PGUSER" -d "$CITUS_DB" -f scenarios.sql
 ) >"$results/scenarios.out" 2>&1
 
+# Concurrent writers through the coordinator: no transaction fails, and every
+# state equals the rules afterwards.
+concurrent() {
+	local bindir
+	bindir=$(pg_config --bindir)
+	citus_psql 0 -qtA -v ON_ERROR_STOP=1 -f test/citus/concurrent.sql >/dev/null || return 1
+	timeout 120 "$bindir/pgbench" -n -c 4 -j 2 -T 8 -f test/citus/concurrent.pgb \
+		-h 127.0.0.1 -p "${CITUS_PORTS[0]}" -U "$PGUSER" "$CITUS_DB" >"$results/pgbench.out" 2>&1 ||
+		return 1
+	grep -q '^number of failed transactions: 0 ' "$results/pgbench.out" || return 1
+	echo "citus: concurrent writers: $(grep '^number of transactions actually processed' "$results/pgbench.out" | sed 's/.*: //') transactions, 0 failed"
+	[[ $(citus_psql 0 -qtA -f test/citus/concurrent_check.sql) == 0 ]]
+}
+
 if diff -u test/citus/expected.out "$results/scenarios.out" >"$results/scenarios.diff"; then
-	rm -rf "$results"
-	echo "citus: scenarios passed"
-	exit 0
+	if concurrent; then
+		rm -rf "$results"
+		echo "citus: scenarios passed"
+		exit 0
+	fi
+	echo "citus: concurrent writers FAILED"
+	cat "$results/pgbench.out"
+	for node in "${CITUS_NODES[@]}"; do cp "$CITUS_DIR/$node.log" "$results/" 2>/dev/null; done
+	echo "citus: output and server logs in $results"
+	exit 1
 fi
 for node in "${CITUS_NODES[@]}"; do cp "$CITUS_DIR/$node.log" "$results/" 2>/dev/null; done
 head -300 "$results/scenarios.diff"

@@ -53,6 +53,18 @@ SELECT 'is_excluded: ' || returning_crm.is_excluded('anna@example.com', NULL, '1
 SELECT format('route known client with an open order: %s, orders %s, contact %s, lead %s',
 		decision, order_ids, contact_id, lead_id IS NOT NULL)
 	FROM returning_crm.route_inquiry('anna@example.com', tenant => '1', workspace => :'ws');
+-- routing takes the client's lock where the tenant's shards are, not on the
+-- coordinator: the lock the shards' triggers take
+\if :distribute
+BEGIN;
+SELECT 'route in a transaction: ' || decision
+	FROM returning_crm.route_inquiry('anna@example.com', tenant => '1', workspace => :'ws');
+SELECT 'client locks on the coordinator: ' || count(*) FROM pg_locks
+	WHERE locktype = 'advisory' AND objsubid = 21061 AND pid = pg_backend_pid();
+SELECT 'client locks on a worker: ' || bool_or(result::int > 0) FROM run_command_on_workers(
+	$$SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 21061$$);
+ROLLBACK;
+\endif
 \set line 'route known client without orders or leads: failed'
 \set routed_lead 0
 SELECT format('route known client without orders or leads: %s, contact %s', decision, contact_id) AS line, lead_id AS routed_lead
