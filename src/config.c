@@ -878,6 +878,29 @@ get_attached_table(Oid relid, AttachKind expected)
 }
 
 /*
+ * The description of a table outside its triggers (the SQL functions that
+ * describe it): as get_attached_table, and on a shard from the
+ * configuration its row trigger carries.
+ */
+AttachedTable *
+described_table(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	TriggerDesc *trigdesc = rel->trigdesc;
+	char	   *config = NULL;
+
+	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers && config == NULL; i++)
+	{
+		Trigger    *t = &trigdesc->triggers[i];
+
+		if (t->tgnargs >= 1 && trigger_role(t->tgfoid) == TRIGGER_ROLE_ROW)
+			config = pstrdup(t->tgargs[0]);
+	}
+	table_close(rel, AccessShareLock);
+	return get_table(relid, ATTACH_ANY, config);
+}
+
+/*
  * The description of a table's partner: the leads of orders, the orders of
  * leads.  On a shard, from the partner's trigger configuration.
  */

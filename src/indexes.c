@@ -26,13 +26,17 @@
 #include "access/table.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/index.h"
 #include "catalog/pg_index.h"
 #include "commands/comment.h"
 #include "common/md5.h"
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 #include "indexes.h"
 
@@ -199,9 +203,68 @@ index_needed(AttachedTable *at, RuleIndex which)
 	return needed;
 }
 
+/* The string member of a jsonb object, or NULL */
+static JsonbValue *
+json_member(JsonbContainer *object, const char *key, enum jbvType type)
+{
+	JsonbValue	k;
+	JsonbValue *v;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(object, JB_FOBJECT, &k);
+	return v != NULL && v->type == type ? v : NULL;
+}
+
 /*
- * The extension's index of a table for a purpose, found by its comment, or
- * InvalidOid.  Looked up once per description of the table.
+ * On a shard of a distributed table: the shard's copy of one of the
+ * extension's indexes.  Index comments are not copied to shards, so the
+ * triggers' configuration carries each index's name and definition, as
+ * attach made them (_trigger_config), and Citus names a shard's index
+ * "<index>_<shard id>", the shard id being the suffix of the shard's name.
+ * The index found must belong to the shard and have that definition.
+ */
+static Oid
+find_shard_index(AttachedTable *at, RuleIndex which)
+{
+	Jsonb	   *config = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															CStringGetDatum(at->config)));
+	JsonbValue *indexes = json_member(&config->root, "indexes", jbvBinary);
+	JsonbValue *index;
+	JsonbValue *name;
+	JsonbValue *definition;
+	char	   *shard = get_rel_name(at->sql_relid);
+	char	   *shard_id = shard ? strrchr(shard, '_') : NULL;
+	char	   *found_definition;
+	char	   *using;
+	Oid			indexoid;
+
+	if (indexes == NULL || shard_id == NULL ||
+		(index = json_member(indexes->val.binary.data, index_specs[which].suffix,
+							 jbvBinary)) == NULL ||
+		(name = json_member(index->val.binary.data, "name", jbvString)) == NULL ||
+		(definition = json_member(index->val.binary.data, "definition", jbvString)) == NULL)
+		return InvalidOid;
+
+	indexoid = get_relname_relid(psprintf("%.*s%s", name->val.string.len,
+										  name->val.string.val, shard_id),
+								 get_rel_namespace(at->sql_relid));
+	if (!OidIsValid(indexoid) || get_rel_relkind(indexoid) != RELKIND_INDEX ||
+		IndexGetRelation(indexoid, false) != at->sql_relid)
+		return InvalidOid;
+	found_definition = pg_get_indexdef_string(indexoid);
+	using = strstr(found_definition, " USING ");
+	if (using == NULL || strlen(using) != (size_t) definition->val.string.len ||
+		strncmp(using, definition->val.string.val, definition->val.string.len) != 0)
+		return InvalidOid;
+	return indexoid;
+}
+
+/*
+ * The extension's index of a table for a purpose, found by its comment (on
+ * a shard, by the configuration), or InvalidOid.  Looked up once per
+ * description of the table.
  */
 Oid
 find_rule_index(AttachedTable *at, RuleIndex which)
@@ -215,6 +278,8 @@ find_rule_index(AttachedTable *at, RuleIndex which)
 
 	if (definition == NULL)
 		return InvalidOid;
+	if (at->on_shard && at->config != NULL)
+		return find_shard_index(at, which);
 	comment = index_comment(which, definition);
 	rel = table_open(at->relid, AccessShareLock);
 	indexes = RelationGetIndexList(rel);
@@ -235,7 +300,7 @@ find_rule_index(AttachedTable *at, RuleIndex which)
 
 /*
  * _index_definitions(regclass) RETURNS TABLE (suffix text, definition text,
- *	  comment text, needed boolean, kept boolean)
+ *	  comment text, needed boolean, kept boolean, found regclass)
  *
  * The indexes of an attached table, for attach and detach.
  */
@@ -248,12 +313,13 @@ returning_index_definitions(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	at = get_attached_table(PG_GETARG_OID(0), ATTACH_ANY);
+	at = described_table(PG_GETARG_OID(0));
 	for (int i = 0; i < RULE_INDEXES; i++)
 	{
 		char	   *definition = index_definition(at, (RuleIndex) i);
-		Datum		values[5];
-		bool		nulls[5] = {false, false, false, false, false};
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+		Oid			found;
 
 		if (definition == NULL)
 			continue;
@@ -262,6 +328,9 @@ returning_index_definitions(PG_FUNCTION_ARGS)
 		values[2] = CStringGetTextDatum(index_comment((RuleIndex) i, definition));
 		values[3] = BoolGetDatum(index_needed(at, (RuleIndex) i));
 		values[4] = BoolGetDatum(index_specs[i].kept);
+		found = find_rule_index(at, (RuleIndex) i);
+		values[5] = ObjectIdGetDatum(found);
+		nulls[5] = !OidIsValid(found);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();

@@ -248,6 +248,7 @@ extern void check_trigger_call(FunctionCallInfo fcinfo, const char *funcname,
 extern AttachedTable *get_attached_table(Oid relid, AttachKind expected);
 extern AttachedTable *trigger_table(struct TriggerData *trigdata, AttachKind expected);
 extern AttachedTable *partner_table(AttachedTable *at);
+extern AttachedTable *described_table(Oid relid);
 extern AttachedTable *find_attached_table(const char *workspace, AttachKind kind);
 extern void invalidate_workspace(const char *workspace);
 extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);

@@ -24,7 +24,8 @@ CREATE FUNCTION returning_crm._initial_state(bigint) RETURNS text
 CREATE FUNCTION returning_crm._has_ordering(regtype) RETURNS boolean
 	LANGUAGE C STRICT STABLE AS 'MODULE_PATHNAME', 'returning_has_ordering';
 CREATE FUNCTION returning_crm._index_definitions(regclass)
-	RETURNS TABLE (suffix text, definition text, comment text, needed boolean, kept boolean)
+	RETURNS TABLE (suffix text, definition text, comment text, needed boolean, kept boolean,
+				   found regclass)
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_index_definitions';
 CREATE FUNCTION returning_crm._extension_triggers(regclass) RETURNS SETOF name
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_extension_triggers';
@@ -269,7 +270,9 @@ $$;
 -- table, on a worker) reads it from there (src/config.c).  What the
 -- triggers do not read (the report view, the last reclassify) stays out: a
 -- name there would have to resolve on every node.  The table's rules travel
--- too, in id order (src/rules.c reads them there on a shard).
+-- too, in id order (src/rules.c reads them there on a shard), and the names
+-- and definitions of the table's indexes for the rules, by which a shard
+-- finds its own copies of them (src/indexes.c).
 CREATE FUNCTION returning_crm._trigger_config(rel regclass)
 RETURNS text
 LANGUAGE sql STABLE
@@ -280,6 +283,14 @@ AS $$
 			(SELECT coalesce(jsonb_agg(jsonb_build_object('state', r.state, 'set_values', r.set_values)
 									  ORDER BY r.id), '[]')
 			   FROM returning_crm.rule r WHERE r.relid = x.relid))
+			|| jsonb_build_object('indexes',
+			(SELECT coalesce(jsonb_object_agg(d.suffix, jsonb_build_object('name', i.relname,
+						'definition', substr(pg_get_indexdef(i.oid), strpos(pg_get_indexdef(i.oid), ' USING ')))),
+					'{}')
+			   FROM returning_crm._index_definitions(x.relid) d
+			   JOIN pg_index ix ON ix.indrelid = x.relid
+			   JOIN pg_class i ON i.oid = ix.indexrelid
+			  WHERE obj_description(i.oid, 'pg_class') = d.comment))
 			|| jsonb_build_object('partner',
 			(SELECT to_jsonb(p) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
 			   FROM returning_crm.attachment p

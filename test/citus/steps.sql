@@ -53,6 +53,15 @@ SELECT 'is_excluded: ' || returning_crm.is_excluded('anna@example.com', NULL, '1
 SELECT format('route known client with an open order: %s, orders %s, contact %s, lead %s',
 		decision, order_ids, contact_id, lead_id IS NOT NULL)
 	FROM returning_crm.route_inquiry('anna@example.com', tenant => '1', workspace => :'ws');
+-- each shard finds its copies of the extension's indexes (for its direct
+-- look-ups) as the coordinator finds the originals
+\if :distribute
+SELECT format('indexes of %s found: on the coordinator %s, on each shard %s', t,
+		(SELECT count(found) FROM returning_crm._index_definitions(t::regclass)),
+		(SELECT string_agg(DISTINCT result, ',') FROM run_command_on_shards(t,
+			$$SELECT count(found) FROM returning_crm._index_definitions('%s')$$)))
+	FROM unnest(ARRAY[:'s' || '.deal', :'s' || '.lead']) t;
+\endif
 -- routing takes the client's lock where the tenant's shards are, not on the
 -- coordinator: the lock the shards' triggers take
 \if :distribute
