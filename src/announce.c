@@ -12,7 +12,9 @@
  * whole-table passes of attach and reclassify announce nothing.
  *
  * The settings are read once per table description: configure() sends the
- * invalidation that rebuilds it.  A table whose workspace announces nothing
+ * invalidation that rebuilds it.  On a shard of a distributed table the
+ * channel comes with the trigger's configuration, which configure() makes
+ * anew, and the shard's node sends the NOTIFY: listeners connect there.  A table whose workspace announces nothing
  * pays one comparison per changed row.
  *
  *-------------------------------------------------------------------------
@@ -58,11 +60,23 @@ static void
 load_settings(AttachedTable *at)
 {
 	MemoryContext cxt = GetMemoryChunkContext(at);
-	IdentitySettings settings = identity_settings(at->workspace);
 
-	at->notify_channel = settings.notify_channel ?
-		MemoryContextStrdup(cxt, settings.notify_channel) : NULL;
-	at->log_changes = settings.log_changes;
+	if (at->on_shard)
+	{
+		/* a shard's settings travel in its trigger's configuration */
+		char	   *channel = at->config ? config_member_text(at->config, "notify_channel") : NULL;
+
+		at->notify_channel = channel ? MemoryContextStrdup(cxt, channel) : NULL;
+		at->log_changes = false;	/* configure() refuses it */
+	}
+	else
+	{
+		IdentitySettings settings = identity_settings(at->workspace);
+
+		at->notify_channel = settings.notify_channel ?
+			MemoryContextStrdup(cxt, settings.notify_channel) : NULL;
+		at->log_changes = settings.log_changes;
+	}
 	at->table_text = MemoryContextStrdup(cxt,
 										 quote_qualified_identifier(get_namespace_name(get_rel_namespace(at->attached_relid)),
 																	get_rel_name(at->attached_relid)));

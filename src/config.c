@@ -30,6 +30,7 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -875,6 +876,25 @@ AttachedTable *
 get_attached_table(Oid relid, AttachKind expected)
 {
 	return get_table(relid, expected, NULL);
+}
+
+/*
+ * A string member of the configuration a shard's trigger carries, or NULL.
+ */
+char *
+config_member_text(const char *config, const char *key)
+{
+	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(config)));
+	JsonbValue	k;
+	JsonbValue *v;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &k);
+	if (v == NULL || v->type != jbvString)
+		return NULL;
+	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
 /*

@@ -249,6 +249,7 @@ extern AttachedTable *get_attached_table(Oid relid, AttachKind expected);
 extern AttachedTable *trigger_table(struct TriggerData *trigdata, AttachKind expected);
 extern AttachedTable *partner_table(AttachedTable *at);
 extern AttachedTable *described_table(Oid relid);
+extern char *config_member_text(const char *config, const char *key);
 extern AttachedTable *find_attached_table(const char *workspace, AttachKind kind);
 extern void invalidate_workspace(const char *workspace);
 extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);

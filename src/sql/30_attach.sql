@@ -272,32 +272,39 @@ $$;
 -- name there would have to resolve on every node.  The table's rules travel
 -- too, in id order (src/rules.c reads them there on a shard), and the names
 -- and definitions of the table's indexes for the rules, by which a shard
--- finds its own copies of them (src/indexes.c).
+-- finds its own copies of them (src/indexes.c), and the workspace's
+-- notify_channel (src/announce.c).  PL/pgSQL: the workspace settings are
+-- created later in this script.
 CREATE FUNCTION returning_crm._trigger_config(rel regclass)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT (to_jsonb(x) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
-			|| jsonb_build_object('rules',
-			(SELECT coalesce(jsonb_agg(jsonb_build_object('state', r.state, 'set_values', r.set_values)
-									  ORDER BY r.id), '[]')
-			   FROM returning_crm.rule r WHERE r.relid = x.relid))
-			|| jsonb_build_object('indexes',
-			(SELECT coalesce(jsonb_object_agg(d.suffix, jsonb_build_object('name', i.relname,
-						'definition', substr(pg_get_indexdef(i.oid), strpos(pg_get_indexdef(i.oid), ' USING ')))),
-					'{}')
-			   FROM returning_crm._index_definitions(x.relid) d
-			   JOIN pg_index ix ON ix.indrelid = x.relid
-			   JOIN pg_class i ON i.oid = ix.indexrelid
-			  WHERE obj_description(i.oid, 'pg_class') = d.comment))
-			|| jsonb_build_object('partner',
-			(SELECT to_jsonb(p) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
-			   FROM returning_crm.attachment p
-			  WHERE p.workspace = x.workspace
-				AND ((x.kind = 'orders' AND x.lead_column IS NOT NULL AND p.kind = 'leads')
-					 OR (x.kind = 'leads' AND p.kind = 'orders' AND p.lead_column IS NOT NULL)))))::text
-	  FROM returning_crm.attachment x WHERE x.relid = rel
+BEGIN
+	RETURN (SELECT (to_jsonb(x) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
+				|| jsonb_build_object('rules',
+				(SELECT coalesce(jsonb_agg(jsonb_build_object('state', r.state, 'set_values', r.set_values)
+										  ORDER BY r.id), '[]')
+				   FROM returning_crm.rule r WHERE r.relid = x.relid))
+				|| jsonb_build_object('indexes',
+				(SELECT coalesce(jsonb_object_agg(d.suffix, jsonb_build_object('name', i.relname,
+							'definition', substr(pg_get_indexdef(i.oid), strpos(pg_get_indexdef(i.oid), ' USING ')))),
+						'{}')
+				   FROM returning_crm._index_definitions(x.relid) d
+				   JOIN pg_index ix ON ix.indrelid = x.relid
+				   JOIN pg_class i ON i.oid = ix.indexrelid
+				  WHERE obj_description(i.oid, 'pg_class') = d.comment))
+				|| jsonb_build_object('notify_channel',
+				(SELECT s.notify_channel FROM returning_crm.workspace_settings s
+				  WHERE s.workspace = x.workspace))
+				|| jsonb_build_object('partner',
+				(SELECT to_jsonb(p) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
+				   FROM returning_crm.attachment p
+				  WHERE p.workspace = x.workspace
+					AND ((x.kind = 'orders' AND x.lead_column IS NOT NULL AND p.kind = 'leads')
+						 OR (x.kind = 'leads' AND p.kind = 'orders' AND p.lead_column IS NOT NULL)))))::text
+		  FROM returning_crm.attachment x WHERE x.relid = rel);
+END
 $$;
 
 -- The extension's triggers on an attached leads or orders table, made anew

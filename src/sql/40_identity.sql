@@ -354,6 +354,17 @@ BEGIN
 						   'log_changes', configure.log_changes)) x;
 	r := jsonb_populate_record(NULL::returning_crm.workspace_settings, saved);
 
+	-- The shards of distributed tables read notify_channel from their
+	-- triggers' configuration: make those anew (as the tables' owners: the
+	-- caller must own them)
+	IF configure.notify_channel IS NOT NULL AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT pg_catalog.count(returning_crm._create_triggers(x.relid))'
+				'  FROM returning_crm.attachment x, pg_catalog.pg_dist_partition p'
+				' WHERE p.logicalrelid OPERATOR(pg_catalog.=) x.relid AND x.workspace OPERATOR(pg_catalog.=) $1'
+				'   AND x.kind OPERATOR(pg_catalog.=) ANY (''{leads,orders}'')'
+			USING ws;
+	END IF;
+
 	-- The phone indexes have the region in their expression: rebuild them
 	-- (as the tables' owners: the caller must own them)
 	IF r.default_region IS DISTINCT FROM saved->>'old_region' THEN

@@ -2,7 +2,8 @@
 # The Citus suite: builds Citus when needed (build.sh), starts a coordinator
 # and two workers (cluster.sh), runs scenarios.sql on the coordinator and
 # compares its output with expected.out, then runs concurrent writers through
-# the coordinator with pgbench and checks every state.
+# the coordinator with pgbench and checks every state, and listens on the
+# workers for the notifications of a change.
 # Exit 0: passed; 1: failed (the diff is printed, the output and the nodes'
 # logs are kept); 77: skipped (Citus is neither installed nor buildable here).
 set -uo pipefail
@@ -38,13 +39,33 @@ concurrent() {
 	[[ $(citus_psql 0 -qtA -f test/citus/concurrent_check.sql) == 0 ]]
 }
 
+# notify_channel on distributed tables: the worker whose shard's trigger saw
+# the changes sends the NOTIFY; listen on both workers while one tenant's
+# order is won through the coordinator.
+announcements() {
+	local i n where
+	citus_psql 0 -qtA -v ON_ERROR_STOP=1 -c "SET citus.enable_unsafe_triggers = on" \
+		-c "SELECT returning_crm.configure('cc', notify_channel => 'returning_cc')" >/dev/null || return 1
+	for i in 1 2; do
+		citus_psql "$i" -qtA -c "LISTEN returning_cc" -c "SELECT pg_sleep(3)" >"$results/listen$i.out" 2>&1 &
+	done
+	sleep 1
+	citus_psql 0 -qtA -v ON_ERROR_STOP=1 -c "UPDATE cc.deal SET stage = CASE WHEN stage = 'won'
+		THEN 'new' ELSE 'won' END WHERE tenant_id = 1 AND id = 1" >/dev/null || return 1
+	wait
+	n=$(cat "$results"/listen1.out "$results"/listen2.out | grep -c 'Asynchronous notification "returning_cc"')
+	where=$(grep -l 'Asynchronous notification "returning_cc"' "$results"/listen1.out "$results"/listen2.out | wc -l)
+	echo "citus: notify_channel: $n notifications, from $where worker"
+	((n > 0 && where == 1))
+}
+
 if diff -u test/citus/expected.out "$results/scenarios.out" >"$results/scenarios.diff"; then
-	if concurrent; then
+	if concurrent && announcements; then
 		rm -rf "$results"
 		echo "citus: scenarios passed"
 		exit 0
 	fi
-	echo "citus: concurrent writers FAILED"
+	echo "citus: concurrent writers or notifications FAILED"
 	cat "$results/pgbench.out"
 	for node in "${CITUS_NODES[@]}"; do cp "$CITUS_DIR/$node.log" "$results/" 2>/dev/null; done
 	echo "citus: output and server logs in $results"
