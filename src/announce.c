@@ -66,8 +66,22 @@ load_settings(AttachedTable *at)
 		/* a shard's settings travel in its trigger's configuration */
 		char	   *channel = at->config ? config_member_text(at->config, "notify_channel") : NULL;
 
+		char	   *log_changes = at->config ? config_member_text(at->config, "log_changes") : NULL;
+
+		/*
+		 * configure() refuses log_changes for distributed tables; a
+		 * workspace that had it on when its tables were distributed has
+		 * its writes refused here until it is turned off.
+		 */
+		if (log_changes != NULL && strcmp(log_changes, "true") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("log_changes is not supported on distributed tables"),
+					 errdetail("Workspace \"%s\" has log_changes on, and table \"%s\" is distributed: the change log is a table of one node.",
+							   at->workspace, get_rel_name(at->sql_relid)),
+					 errhint("Turn it off with returning_crm.configure(workspace, log_changes => false).")));
 		at->notify_channel = channel ? MemoryContextStrdup(cxt, channel) : NULL;
-		at->log_changes = false;	/* configure() refuses it */
+		at->log_changes = false;
 	}
 	else
 	{

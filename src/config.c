@@ -879,7 +879,8 @@ get_attached_table(Oid relid, AttachKind expected)
 }
 
 /*
- * A string member of the configuration a shard's trigger carries, or NULL.
+ * A string or boolean member of the configuration a shard's trigger
+ * carries, as text, or NULL.
  */
 char *
 config_member_text(const char *config, const char *key)
@@ -892,6 +893,8 @@ config_member_text(const char *config, const char *key)
 	k.val.string.val = (char *) key;
 	k.val.string.len = strlen(key);
 	v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &k);
+	if (v != NULL && v->type == jbvBool)
+		return pstrdup(v->val.boolean ? "true" : "false");
 	if (v == NULL || v->type != jbvString)
 		return NULL;
 	return pnstrdup(v->val.string.val, v->val.string.len);

@@ -314,6 +314,11 @@ returning_index_definitions(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	at = described_table(PG_GETARG_OID(0));
+	if (at == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" is not attached to returning",
+						get_rel_name(PG_GETARG_OID(0)))));
 	for (int i = 0; i < RULE_INDEXES; i++)
 	{
 		char	   *definition = index_definition(at, (RuleIndex) i);

@@ -273,7 +273,7 @@ $$;
 -- too, in id order (src/rules.c reads them there on a shard), and the names
 -- and definitions of the table's indexes for the rules, by which a shard
 -- finds its own copies of them (src/indexes.c), and the workspace's
--- notify_channel (src/announce.c).  PL/pgSQL: the workspace settings are
+-- notify_channel and log_changes (src/announce.c).  PL/pgSQL: the workspace settings are
 -- created later in this script.
 CREATE FUNCTION returning_crm._trigger_config(rel regclass)
 RETURNS text
@@ -294,9 +294,10 @@ BEGIN
 				   JOIN pg_index ix ON ix.indrelid = x.relid
 				   JOIN pg_class i ON i.oid = ix.indexrelid
 				  WHERE obj_description(i.oid, 'pg_class') = d.comment))
-				|| jsonb_build_object('notify_channel',
-				(SELECT s.notify_channel FROM returning_crm.workspace_settings s
-				  WHERE s.workspace = x.workspace))
+				|| COALESCE((SELECT jsonb_build_object('notify_channel', s.notify_channel,
+													 'log_changes', s.log_changes)
+							   FROM returning_crm.workspace_settings s
+							  WHERE s.workspace = x.workspace), '{}')
 				|| jsonb_build_object('partner',
 				(SELECT to_jsonb(p) - '{attached_at,report_view,last_reclassified_at,last_reclassify_changed}'::text[]
 				   FROM returning_crm.attachment p

@@ -354,15 +354,14 @@ BEGIN
 						   'log_changes', configure.log_changes)) x;
 	r := jsonb_populate_record(NULL::returning_crm.workspace_settings, saved);
 
-	-- The shards of distributed tables read notify_channel from their
-	-- triggers' configuration: make those anew (as the tables' owners: the
-	-- caller must own them)
-	IF configure.notify_channel IS NOT NULL AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-		EXECUTE 'SELECT pg_catalog.count(returning_crm._create_triggers(x.relid))'
-				'  FROM returning_crm.attachment x, pg_catalog.pg_dist_partition p'
-				' WHERE p.logicalrelid OPERATOR(pg_catalog.=) x.relid AND x.workspace OPERATOR(pg_catalog.=) $1'
-				'   AND x.kind OPERATOR(pg_catalog.=) ANY (''{leads,orders}'')'
-			USING ws;
+	-- The shards of distributed tables read notify_channel (and log_changes,
+	-- which they refuse) from their triggers' configuration: where Citus is
+	-- installed, make the triggers anew, also of the tables not distributed
+	-- yet (as the tables' owners: the caller must own them)
+	IF (configure.notify_channel IS NOT NULL OR configure.log_changes IS NOT NULL)
+	   AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		PERFORM returning_crm._create_triggers(x.relid) FROM returning_crm.attachment x
+		  WHERE x.workspace = ws AND x.kind IN ('leads', 'orders');
 	END IF;
 
 	-- The phone indexes have the region in their expression: rebuild them

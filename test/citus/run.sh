@@ -59,13 +59,23 @@ announcements() {
 	((n > 0 && where == 1))
 }
 
+# log_changes on when the tables were distributed: writes refused until off
+log_changes() {
+	citus_psql 0 -qtA -f test/citus/log_changes.sql >"$results/log_changes.out" 2>&1
+	grep -q 'ERROR:  log_changes is not supported on distributed tables' "$results/log_changes.out" &&
+		grep -q '^state: new$' "$results/log_changes.out" &&
+		[[ $(grep -c ERROR "$results/log_changes.out") == 1 ]] &&
+		echo "citus: log_changes on at distribution: writes refused (0A000) until it is off"
+}
+
 if diff -u test/citus/expected.out "$results/scenarios.out" >"$results/scenarios.diff"; then
-	if concurrent && announcements; then
+	if concurrent && announcements && log_changes; then
 		rm -rf "$results"
 		echo "citus: scenarios passed"
 		exit 0
 	fi
-	echo "citus: concurrent writers or notifications FAILED"
+	echo "citus: concurrent writers, notifications or log_changes FAILED"
+	cat "$results/log_changes.out" 2>/dev/null
 	cat "$results/pgbench.out"
 	for node in "${CITUS_NODES[@]}"; do cp "$CITUS_DIR/$node.log" "$results/" 2>/dev/null; done
 	echo "citus: output and server logs in $results"
