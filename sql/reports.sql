@@ -199,12 +199,15 @@ SELECT report_view, (SELECT count(*) FROM pg_attribute WHERE attrelid = report_v
 
 -- 5. The owner may not create in the table's schema: a notice, no view.
 -- (Attaching creates indexes, which needs that right too, but a leads
--- table attached again finds its index of repeat leads still there.)
+-- table attached again finds its index of repeat leads still there, and its
+-- own indexes on the client columns serve routing.)
 CREATE ROLE regress_rpt_owner;
 CREATE SCHEMA rpt_locked;
 GRANT USAGE, CREATE ON SCHEMA rpt_locked TO regress_rpt_owner;
 SET ROLE regress_rpt_owner;
 CREATE TABLE rpt_locked.lead (id int PRIMARY KEY, status text, contact_id int, company_id int, created_at timestamptz);
+CREATE INDEX ON rpt_locked.lead (contact_id);
+CREATE INDEX ON rpt_locked.lead (company_id);
 SELECT returning_crm.attach_leads('rpt_locked.lead', workspace => 'rpt_locked');
 SELECT returning_crm.detach('rpt_locked.lead');
 RESET ROLE;

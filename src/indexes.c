@@ -58,6 +58,8 @@ static const IndexSpec index_specs[RULE_INDEXES] = {
 	[INDEX_LEAD] = {"lead", "finding the orders of a lead", ATTACH_ORDERS, false},
 	[INDEX_REPEATED_INQUIRY] = {"repeated_inquiry", "picking out repeated inquiries", ATTACH_ORDERS, true},
 	[INDEX_REPEAT_LEADS] = {"repeat", "picking out repeat leads", ATTACH_LEADS, true},
+	[INDEX_ROUTE_COMPANY] = {"route_company", "routing inquiries to the rows of a company", ATTACH_ANY, false},
+	[INDEX_ROUTE_CONTACT] = {"route_contact", "routing inquiries to the rows of a contact", ATTACH_ANY, false},
 };
 
 /* "tenant, " or "" */
@@ -79,7 +81,10 @@ index_definition(AttachedTable *at, RuleIndex which)
 	const MappedColumn *client = company ? &at->company : &at->contact;
 	StringInfoData buf;
 
-	if (index_specs[which].kind != at->kind)
+	/* ATTACH_ANY: the indexes of routing, on leads and orders */
+	if (index_specs[which].kind == ATTACH_ANY ?
+		at->kind != ATTACH_LEADS && at->kind != ATTACH_ORDERS :
+		index_specs[which].kind != at->kind)
 		return NULL;
 	initStringInfo(&buf);
 	switch (which)
@@ -108,6 +113,15 @@ index_definition(AttachedTable *at, RuleIndex which)
 				appendStringInfoString(&buf, " AND ");
 			}
 			append_client_condition(&buf, at, NULL, company ? CLIENT_COMPANY : CLIENT_CONTACT);
+			break;
+		case INDEX_ROUTE_COMPANY:
+		case INDEX_ROUTE_CONTACT:
+			client = which == INDEX_ROUTE_COMPANY ? &at->company : &at->contact;
+			if (client->attnum == InvalidAttrNumber)
+				return NULL;
+			appendStringInfoChar(&buf, '(');
+			append_tenant_key(&buf, at);
+			appendStringInfo(&buf, "%s)", client->name);
 			break;
 		case INDEX_LEAD:
 			if (at->lead.attnum == InvalidAttrNumber)
@@ -188,16 +202,18 @@ index_needed(AttachedTable *at, RuleIndex which)
 	bool		needed;
 	Relation	rel;
 
-	if (which != INDEX_COMPANY && which != INDEX_CONTACT && which != INDEX_LEAD)
+	if (which != INDEX_COMPANY && which != INDEX_CONTACT && which != INDEX_LEAD &&
+		which != INDEX_ROUTE_COMPANY && which != INDEX_ROUTE_CONTACT)
 		return true;
 	rel = table_open(at->relid, AccessShareLock);
 	if (at->tenant.attnum != InvalidAttrNumber)
 		keys[n++] = at->tenant.attnum;
-	keys[n++] = which == INDEX_COMPANY ? at->company.attnum :
-		which == INDEX_CONTACT ? at->contact.attnum : at->lead.attnum;
+	keys[n++] = which == INDEX_COMPANY || which == INDEX_ROUTE_COMPANY ? at->company.attnum :
+		which == INDEX_CONTACT || which == INDEX_ROUTE_CONTACT ? at->contact.attnum :
+		at->lead.attnum;
 	needed = !index_covers(rel, keys, n);
-	/* the orders of a lead: an index on the lead column alone serves too */
-	if (needed && which == INDEX_LEAD && n == 2)
+	/* an index on the column alone serves the look-ups of a lead or routing */
+	if (needed && which != INDEX_COMPANY && which != INDEX_CONTACT && n == 2)
 		needed = !index_covers(rel, &keys[1], 1);
 	table_close(rel, AccessShareLock);
 	return needed;

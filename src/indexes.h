@@ -21,6 +21,8 @@ typedef enum RuleIndex
 	INDEX_LEAD,					/* the orders of a lead */
 	INDEX_REPEATED_INQUIRY,		/* orders: picking out repeated inquiries */
 	INDEX_REPEAT_LEADS,			/* leads: the ids of repeat leads */
+	INDEX_ROUTE_COMPANY,		/* routing: a company's leads or orders */
+	INDEX_ROUTE_CONTACT,		/* routing: a contact's leads or orders */
 	RULE_INDEXES
 } RuleIndex;
 

@@ -5,7 +5,9 @@
 # plain single-row INSERT of a lead into the same attached table.  Half of
 # the inquiries come from known contacts (repeat lead, or attached to what
 # is open), half from unknown addresses (a new lead, or attached to it).
-# Goal: a median within 0.5 ms.
+# The tables have only their primary keys, as a new user's often do: the
+# attach functions create the indexes that routing needs.
+# Goal: the mean within 4x the INSERT's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/bench/lib.sh
@@ -16,6 +18,8 @@ calls=$(scaled 20000 2000)
 fresh_db $db
 
 bench_psql -d $db -f test/demo/schema.sql
+bench_psql -d $db -c "drop index crm.contact_company_id_idx, crm.lead_contact_id_idx,
+	crm.lead_company_id_idx, crm.deal_contact_id_idx, crm.deal_company_id_idx, crm.deal_lead_id_idx"
 bench_psql -d $db <<-SQL
 	\o /dev/null
 	set work_mem = '256MB';
@@ -82,7 +86,7 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
 done
 read -r rm rp <<<"$best_route"
 read -r im ip <<<"$best_insert"
-summary "e routing" "route_inquiry median" "$rm ms" "$(ratio "$rm" "$im")x" "p99 $rp ms; goal: median within 0.5 ms"
+summary "e routing" "route_inquiry median" "$rm ms" "$(ratio "$rm" "$im")x" "p99 $rp ms; tables with primary keys only; goal: within 4x"
 summary "e routing" "INSERT of a lead median" "$im ms" "1.00x" "p99 $ip ms"
 bench_psql -At -d $db -c "select '   decisions: ' || string_agg(decision || ' ' || n, ', ' order by decision)
 	from (select decision, count(*) n from returning_crm.inquiry group by decision) d"
