@@ -11,7 +11,6 @@ cd "$(dirname "$0")/../.."
 db=bench_win
 n_orders=$(scaled 100000 1000)
 n_later=$(scaled 10000 100)
-cols="id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id, created_at"
 fresh_db $db
 
 # Background data, plus one company with 1 + n_later orders over the three
@@ -37,21 +36,7 @@ bench_psql -d $db <<-SQL
 
 	-- The same rows under the PL/pgSQL reference
 	create schema bench;
-	create table bench.ref_lead (like crm.lead including defaults including constraints including generated);
-	alter table bench.ref_lead add primary key (id);
-	create table bench.ref_deal (like crm.deal including defaults including constraints including generated);
-	alter table bench.ref_deal add primary key (id);
-	create index on bench.ref_deal (contact_id);
-	create index on bench.ref_deal (company_id);
-	create index on bench.ref_deal (lead_id);
-	\i test/bench/plpgsql_reference.sql
-	-- Copied with their states, triggers skipped: both tables start equal
-	set session_replication_role = replica;
-	insert into bench.ref_lead (id, title, status, contact_id, company_id, email, phone, created_at, returning_state)
-		select id, title, status, contact_id, company_id, email, phone, created_at, returning_state
-		from crm.lead order by id;
-	insert into bench.ref_deal ($cols, returning_state) select $cols, returning_state from crm.deal order by id;
-	reset session_replication_role;
+	\i test/bench/reference_tables.sql
 	vacuum analyze;
 	checkpoint;
 SQL
