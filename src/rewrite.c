@@ -119,7 +119,8 @@ rewrite_skipping_sql(AttachedTable *at, const RewriteParts *parts)
 	if (has_tenant)
 		appendStringInfo(&sql, ", t.%s AS tenant", at->tenant.name);
 
-	appendStringInfo(&sql, ") SELECT r.id::pg_catalog.int8, %s FROM r WHERE NOT EXISTS"
+	/* a row without an id cannot be told apart: none is left for it */
+	appendStringInfo(&sql, ") SELECT r.id::pg_catalog.int8, %s FROM r WHERE r.id IS NOT NULL AND NOT EXISTS"
 					 " (SELECT FROM u WHERE u.id OPERATOR(pg_catalog.=) r.id",
 					 has_tenant ? "r.tenant::pg_catalog.text" : "NULL::pg_catalog.text");
 	append_same_tenant(&sql, at, "u", "tenant", "r");
@@ -155,8 +156,6 @@ rewrite_round(AttachedTable *at, SPIPlanPtr plan, Datum *args, const char *nulls
 
 		held->ids[held->count] = SPI_getbinval(SPI_tuptable->vals[i],
 											   SPI_tuptable->tupdesc, 1, &isnull);
-		if (isnull)
-			continue;
 		tenant = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
 		held->tenants[held->count] = isnull ? (Datum) 0 :
 			PointerGetDatum(MemoryContextStrdup(context, TextDatumGetCString(tenant)));

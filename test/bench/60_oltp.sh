@@ -126,6 +126,8 @@ pairs() {
 		((round % 2 == 0)) && order=(2 1 0)
 		for i in "${order[@]}"; do
 			t=${tables[$i]}
+			# autovacuum is off in the bench cluster: vacuum what earlier runs left
+			bench_psql -d $db -c "vacuum analyze $t"
 			read -r r f <<<"$(tps "$clients" "$prefix$t.sql" "$iso")"
 			printf '   round %d %-12s %-18s %8s tps %6s failed\n' "$round" "$name" "$t" "$r" "$f"
 			TPS[$name,$i]+="$r "
