@@ -131,9 +131,11 @@ free_table_plans(AttachedTable *at)
 	SPIPlanPtr *plans[] = {
 		&at->probe_plan[0], &at->probe_plan[1], &at->probe_self_plan[0],
 		&at->probe_self_plan[1], &at->after_plan[0], &at->after_plan[1],
-		&at->lead_state_plan, &at->key_plan[0], &at->key_plan[1],
-		&at->key_plan[2], &at->held_row_plan, &at->lock_plan, &at->promote_plan[0],
-		&at->promote_plan[1],
+		&at->lead_state_plan, &at->key_plan[0][0], &at->key_plan[0][1],
+		&at->key_plan[1][0], &at->key_plan[1][1], &at->key_plan[2][0],
+		&at->key_plan[2][1], &at->held_row_plan, &at->lock_plan,
+		&at->promote_plan[0][0], &at->promote_plan[0][1], &at->promote_plan[1][0],
+		&at->promote_plan[1][1],
 		&at->explain_plan[0], &at->explain_plan[1], &at->explain_plan[2],
 		&at->explain_plan[3],
 	};

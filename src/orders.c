@@ -51,7 +51,7 @@
 PG_FUNCTION_INFO_V1(order_row_trigger);
 
 static uint64 orders_recompute_shards(AttachedTable *at);
-static SPIPlanPtr key_plan(AttachedTable *at, char key_kind);
+static SPIPlanPtr *key_plans(AttachedTable *at, char key_kind);
 PG_FUNCTION_INFO_V1(order_statement_trigger);
 PG_FUNCTION_INFO_V1(order_truncate_trigger);
 
@@ -816,7 +816,7 @@ recompute_kind(AttachedTable *at, ClientKind kind, Datum *ids, Datum *tenants,
 	if (count == 0)
 		return;
 	client_args(at, ids, tenants, count, args, nulls);
-	rewrite_rows(at, key_plan(at, (char) kind), args, nulls);
+	rewrite_rows(at, key_plans(at, (char) kind), args, nulls);
 }
 
 /*
@@ -852,7 +852,7 @@ recompute_clients(AttachedTable *at, HTAB *set)
  * index scan per client.
  */
 static char *
-promote_sql(AttachedTable *at, ClientKind kind)
+promote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 {
 	StringInfoData from;
 	StringInfoData where;
@@ -887,7 +887,7 @@ promote_sql(AttachedTable *at, ClientKind kind)
 	parts.from = from.data;
 	parts.state = "'repeat'";
 	parts.where = where.data;
-	return rewrite_skipping_sql(at, &parts);
+	return skipping ? rewrite_skipping_sql(at, &parts) : rewrite_waiting_sql(at, &parts);
 }
 
 /*
@@ -943,18 +943,19 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 		if (count == 0)
 			continue;
 
-		if (at->promote_plan[k] == NULL)
-		{
-			Oid			argtypes[4] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
-			INT8ARRAYOID};
-			char	   *sql = promote_sql(at, kind);
+		for (int skipping = 0; skipping < 2; skipping++)
+			if (at->promote_plan[k][skipping] == NULL)
+			{
+				Oid			argtypes[4] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
+				INT8ARRAYOID};
+				char	   *sql = promote_sql(at, kind, skipping);
 
-			if (OidIsValid(ob_array))
-				argtypes[2] = ob_array;
+				if (OidIsValid(ob_array))
+					argtypes[2] = ob_array;
 
-			at->promote_plan[k] = keep_plan(sql, 4, argtypes);
-			pfree(sql);
-		}
+				at->promote_plan[k][skipping] = keep_plan(sql, 4, argtypes);
+				pfree(sql);
+			}
 		client_args(at, ids, tenants, count, args, nulls);
 		if (OidIsValid(ob_type))
 		{
@@ -1119,29 +1120,30 @@ lead_parts(AttachedTable *at, RewriteParts *parts)
 }
 
 /*
- * The kept rewrite of every order of some keys, $1 ids and $2 tenants:
+ * The kept rewrites of every order of some keys, $1 ids and $2 tenants:
  * clients of one kind (CLIENT_COMPANY, CLIENT_CONTACT) or leads (KEY_LEAD),
- * skipping held rows (rewrite.c).
+ * waiting for held rows and skipping them (rewrite.c).
  */
-static SPIPlanPtr
-key_plan(AttachedTable *at, char key_kind)
+static SPIPlanPtr *
+key_plans(AttachedTable *at, char key_kind)
 {
 	int			k = key_kind == CLIENT_COMPANY ? 0 : key_kind == CLIENT_CONTACT ? 1 : 2;
 
-	if (at->key_plan[k] == NULL)
-	{
-		Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
-		RewriteParts parts;
-		char	   *sql;
+	for (int skipping = 0; skipping < 2; skipping++)
+		if (at->key_plan[k][skipping] == NULL)
+		{
+			Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
+			RewriteParts parts;
+			char	   *sql;
 
-		if (key_kind == KEY_LEAD)
-			lead_parts(at, &parts);
-		else
-			recompute_parts(at, (ClientKind) key_kind, false, &parts);
-		sql = rewrite_skipping_sql(at, &parts);
-		at->key_plan[k] = keep_plan(sql, 2, argtypes);
-		pfree(sql);
-	}
+			if (key_kind == KEY_LEAD)
+				lead_parts(at, &parts);
+			else
+				recompute_parts(at, (ClientKind) key_kind, false, &parts);
+			sql = skipping ? rewrite_skipping_sql(at, &parts) : rewrite_waiting_sql(at, &parts);
+			at->key_plan[k][skipping] = keep_plan(sql, 2, argtypes);
+			pfree(sql);
+		}
 	return at->key_plan[k];
 }
 
@@ -1152,5 +1154,5 @@ orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants)
 	Datum		args[2] = {ids, tenants};
 	char		nulls[2] = {' ', tenants == (Datum) 0 ? 'n' : ' '};
 
-	rewrite_rows(at, key_plan(at, KEY_LEAD), args, nulls);
+	rewrite_rows(at, key_plans(at, KEY_LEAD), args, nulls);
 }

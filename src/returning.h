@@ -152,11 +152,14 @@ typedef struct AttachedTable
 	SPIPlanPtr	probe_self_plan[2]; /* the same, leaving out one order id */
 	SPIPlanPtr	after_plan[2];	/* is there an order after a position? */
 	SPIPlanPtr	lead_state_plan;
-	SPIPlanPtr	key_plan[3];	/* recompute the orders of some companies,
-								 * contacts or leads (rewrite.c) */
+	SPIPlanPtr	key_plan[3][2];	/* recompute the orders of some companies,
+								 * contacts or leads: waiting, skipping
+								 * (rewrite.c) */
 	SPIPlanPtr	held_row_plan;	/* wait for a row another transaction holds */
 	SPIPlanPtr	lock_plan;		/* a client's lock, routed by tenant */
-	SPIPlanPtr	promote_plan[2];	/* orders after new first won orders */
+	SPIPlanPtr	promote_plan[2][2];	/* orders after new first won orders,
+									 * of companies, contacts: waiting,
+									 * skipping */
 	SPIPlanPtr	explain_plan[4];	/* explain.c: the row, the first won order
 									 * (company, contact), the lead's state */
 

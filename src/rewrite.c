@@ -9,7 +9,9 @@
  * PostgreSQL locks a row that a statement updates or deletes before any
  * trigger runs, and that transaction may be a writer that now waits for the
  * client's lock.  Waiting for its rows would close a cycle; so would
- * keeping rows that the writer, in turn, has to rewrite.  So a rewrite runs
+ * keeping rows that the writer, in turn, has to rewrite.  So a rewrite first
+ * tries one plain UPDATE that gives up after a very short wait for a row
+ * lock, in a subtransaction rolled back then; and when it gave up, it runs
  * in rounds.
  *
  * A round runs in a subtransaction.  It writes the rows that no other
@@ -37,8 +39,12 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+
+/* How long the first try of a rewrite waits for a row lock */
+#define REWRITE_TRY_WAIT	"1ms"
 
 #include "rewrite.h"
 #include "statements.h"
@@ -232,15 +238,67 @@ wait_for_rows(AttachedTable *at, const HeldRows *held)
 }
 
 /*
- * Rewrite the states of some keys' rows with a kept skipping plan, in
- * rounds, as the file's header says.  The keys are locked by the caller.
+ * The first try: the rewrite as one UPDATE, in a subtransaction that gives
+ * up (and is rolled back) when a row lock is not granted within
+ * REWRITE_TRY_WAIT.  Most rewrites meet no held row, and then write each
+ * row once, without the locking pass of a round.  The wait is far shorter
+ * than a contended writer's look at who waits for it (locks.c), so it never
+ * closes a cycle.  Returns whether it ran to its end.
+ */
+static bool
+rewrite_try(AttachedTable *at, SPIPlanPtr plan, Datum *args, const char *nulls)
+{
+	MemoryContext context = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool done = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(context);
+	PG_TRY();
+	{
+		int			level = NewGUCNestLevel();
+
+		(void) set_config_option("lock_timeout", REWRITE_TRY_WAIT, PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		(void) execute_recompute(at->sql_relid, plan, NULL, args, nulls);
+		AtEOXact_GUC(true, level);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+		{
+			CurrentResourceOwner = owner;
+			ReThrowError(edata);
+		}
+		FreeErrorData(edata);
+		done = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(context);
+	CurrentResourceOwner = owner;
+	return done;
+}
+
+/*
+ * Rewrite the states of some keys' rows with kept plans (plans[0] the
+ * waiting UPDATE, plans[1] the skipping one): a first try, then rounds, as
+ * the file's header says.  The keys are locked by the caller.
  */
 void
-rewrite_rows(AttachedTable *at, SPIPlanPtr skipping, Datum *args, const char *nulls)
+rewrite_rows(AttachedTable *at, SPIPlanPtr *plans, Datum *args, const char *nulls)
 {
 	HeldRows	held;
 
-	while (!rewrite_round(at, skipping, args, nulls, &held))
+	if (rewrite_try(at, plans[0], args, nulls))
+		return;
+	while (!rewrite_round(at, plans[1], args, nulls, &held))
 	{
 		lock_show_rewriting(true);
 		wait_for_rows(at, &held);

@@ -26,7 +26,7 @@ typedef struct RewriteParts
 
 extern char *rewrite_waiting_sql(AttachedTable *at, const RewriteParts *parts);
 extern char *rewrite_skipping_sql(AttachedTable *at, const RewriteParts *parts);
-extern void rewrite_rows(AttachedTable *at, SPIPlanPtr skipping, Datum *args,
+extern void rewrite_rows(AttachedTable *at, SPIPlanPtr *plans, Datum *args,
 						 const char *nulls);
 
 #endif							/* RETURNING_REWRITE_H */
