@@ -339,16 +339,17 @@ holder_waits_for_us(const LOCKTAG *tag)
 }
 
 /*
- * Wait for a bucket's lock at most LOCK_WAIT_SLICE, in a subtransaction, so
- * that the wait can end without the lock.  A lock taken in it passes to the
- * transaction.
+ * Run work(arg) in a subtransaction in which lock waits give up after
+ * timeout: returns true when it ran to its end (the subtransaction is kept,
+ * and what it locked passes to the transaction), false when a lock wait
+ * gave up (the subtransaction is rolled back).  Other errors are thrown.
  */
-static bool
-acquire_within_slice(const LOCKTAG *tag)
+bool
+locks_within(const char *timeout, void (*work) (void *arg), void *arg)
 {
 	MemoryContext context = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool acquired = true;
+	volatile bool done = true;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(context);
@@ -356,9 +357,9 @@ acquire_within_slice(const LOCKTAG *tag)
 	{
 		int			level = NewGUCNestLevel();
 
-		(void) set_config_option("lock_timeout", LOCK_WAIT_SLICE, PGC_USERSET,
+		(void) set_config_option("lock_timeout", timeout, PGC_USERSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-		(void) LockAcquire(tag, ExclusiveLock, false, false);
+		work(arg);
 		AtEOXact_GUC(true, level);
 		ReleaseCurrentSubTransaction();
 	}
@@ -376,12 +377,18 @@ acquire_within_slice(const LOCKTAG *tag)
 			ReThrowError(edata);
 		}
 		FreeErrorData(edata);
-		acquired = false;
+		done = false;
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(context);
 	CurrentResourceOwner = owner;
-	return acquired;
+	return done;
+}
+
+static void
+acquire_bucket(void *tag)
+{
+	(void) LockAcquire((const LOCKTAG *) tag, ExclusiveLock, false, false);
 }
 
 /*
@@ -396,7 +403,8 @@ wait_for_bucket(const LOCKTAG *tag)
 		return true;
 	for (int slice = 0; slice < LOCK_WAIT_SLICES; slice++)
 	{
-		if (acquire_within_slice(tag))
+		/* a slice of the wait, which can end without the lock */
+		if (locks_within(LOCK_WAIT_SLICE, acquire_bucket, (void *) tag))
 			return true;
 		if (holder_waits_for_us(tag))
 			return false;

@@ -39,7 +39,6 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -237,6 +236,24 @@ wait_for_rows(AttachedTable *at, const HeldRows *held)
 	}
 }
 
+/* A rewrite's statement and arguments, for locks_within() */
+typedef struct RewriteCall
+{
+	AttachedTable *at;
+	SPIPlanPtr	plan;
+	Datum	   *args;
+	const char *nulls;
+} RewriteCall;
+
+static void
+run_rewrite(void *arg)
+{
+	RewriteCall *call = (RewriteCall *) arg;
+
+	(void) execute_recompute(call->at->sql_relid, call->plan, NULL, call->args,
+							 call->nulls);
+}
+
 /*
  * The first try: the rewrite as one UPDATE, in a subtransaction that gives
  * up (and is rolled back) when a row lock is not granted within
@@ -248,42 +265,9 @@ wait_for_rows(AttachedTable *at, const HeldRows *held)
 static bool
 rewrite_try(AttachedTable *at, SPIPlanPtr plan, Datum *args, const char *nulls)
 {
-	MemoryContext context = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool done = true;
+	RewriteCall call = {at, plan, args, nulls};
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(context);
-	PG_TRY();
-	{
-		int			level = NewGUCNestLevel();
-
-		(void) set_config_option("lock_timeout", REWRITE_TRY_WAIT, PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-		(void) execute_recompute(at->sql_relid, plan, NULL, args, nulls);
-		AtEOXact_GUC(true, level);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(context);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-		{
-			CurrentResourceOwner = owner;
-			ReThrowError(edata);
-		}
-		FreeErrorData(edata);
-		done = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(context);
-	CurrentResourceOwner = owner;
-	return done;
+	return locks_within(REWRITE_TRY_WAIT, run_rewrite, &call);
 }
 
 /*

@@ -145,6 +145,7 @@ extern bool statement_lock_client(StatementFrame *frame, AttachedTable *at,
 extern bool statement_lock_lead(StatementFrame *frame, AttachedTable *at,
 								int64 lead_id, const char *tenant);
 extern void lock_show_rewriting(bool waiting);
+extern bool locks_within(const char *timeout, void (*work) (void *arg), void *arg);
 extern bool locks_settle(StatementFrame *frame);
 extern void statement_collect_leads(StatementFrame *frame, Datum *ids,
 									Datum *tenants, int *count);
