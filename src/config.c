@@ -1243,6 +1243,22 @@ append_tenant_param(StringInfo buf, AttachedTable *at, const char *alias, int pa
 }
 
 /*
+ * " AND alias.column = other.tenant", when the table has a tenant column:
+ * alias is the table (column its tenant column) or a derived table (column
+ * "tenant"), other a derived table with a column "tenant".
+ */
+void
+append_tenant_match(StringInfo buf, AttachedTable *at, const char *alias,
+					const char *column, const char *other)
+{
+	if (at->tenant.attnum == InvalidAttrNumber)
+		return;
+	appendStringInfo(buf, " AND %s.%s", alias, column);
+	append_operator(buf, at->tenant.typid, BTEqualStrategyNumber);
+	appendStringInfo(buf, "%s.tenant", other);
+}
+
+/*
  * Append "alias.column = ANY ($1)": the rows of several keys (clients or
  * leads), their ids passed as $1 and, with a tenant column, their tenants
  * as $2, a text array of the same length.  A key is an (id, tenant) pair:

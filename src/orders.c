@@ -744,12 +744,7 @@ recompute_parts(AttachedTable *at, ClientKind kind, bool clear, RewriteParts *pa
 
 	initStringInfo(&where);
 	appendStringInfo(&where, "t.%s OPERATOR(pg_catalog.=) s.id", at->id.name);
-	if (at->tenant.attnum != InvalidAttrNumber)
-	{
-		appendStringInfo(&where, " AND t.%s", at->tenant.name);
-		append_operator(&where, at->tenant.typid, BTEqualStrategyNumber);
-		appendStringInfoString(&where, "s.tenant");
-	}
+	append_tenant_match(&where, at, "t", at->tenant.name, "s");
 	if (kind != CLIENT_NONE)
 	{
 		appendStringInfoString(&where, " AND ");
@@ -873,12 +868,7 @@ promote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 	append_client_condition(&where, at, "t", kind);
 	appendStringInfo(&where, " AND t.%s OPERATOR(pg_catalog.=) c.client",
 					 client_column(at, kind));
-	if (at->tenant.attnum != InvalidAttrNumber)
-	{
-		appendStringInfo(&where, " AND t.%s", at->tenant.name);
-		append_operator(&where, at->tenant.typid, BTEqualStrategyNumber);
-		appendStringInfoString(&where, "c.tenant");
-	}
+	append_tenant_match(&where, at, "t", at->tenant.name, "c");
 	appendStringInfoString(&where, " AND ");
 	append_after(&where, at, "t", "c.ob", "c.id");
 	appendStringInfoString(&where, " AND ");

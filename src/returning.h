@@ -268,6 +268,8 @@ extern void append_tenant_param(StringInfo buf, AttachedTable *at,
 								const char *alias, int param);
 extern void append_keys_filter(StringInfo buf, AttachedTable *at, const char *alias,
 							   const char *column);
+extern void append_tenant_match(StringInfo buf, AttachedTable *at, const char *alias,
+								const char *column, const char *other);
 
 /* positions.c */
 extern void client_params(const ClientKey *client, Datum *args, char *nulls);

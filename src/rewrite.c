@@ -34,7 +34,6 @@
  */
 #include "postgres.h"
 
-#include "access/stratnum.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
@@ -55,21 +54,6 @@ typedef struct HeldRows
 	Datum	   *ids;
 	Datum	   *tenants;		/* text, or (Datum) 0 for NULL */
 } HeldRows;
-
-/*
- * " AND a.tenant = b.tenant", when the table has a tenant column: a is the
- * table or a derived table (column), b a derived table.
- */
-static void
-append_same_tenant(StringInfo sql, AttachedTable *at, const char *a,
-				   const char *column, const char *b)
-{
-	if (at->tenant.attnum == InvalidAttrNumber)
-		return;
-	appendStringInfo(sql, " AND %s.%s", a, column);
-	append_operator(sql, at->tenant.typid, BTEqualStrategyNumber);
-	appendStringInfo(sql, "%s.tenant", b);
-}
 
 /* The rewrite as one UPDATE, which waits for rows that others hold */
 char *
@@ -112,14 +96,14 @@ rewrite_skipping_sql(AttachedTable *at, const RewriteParts *parts)
 	appendStringInfo(&sql, "k AS (SELECT r.id, %sr.state FROM %s AS l JOIN r ON"
 					 " l.%s OPERATOR(pg_catalog.=) r.id",
 					 has_tenant ? "r.tenant, " : "", at->qualified_name, id);
-	append_same_tenant(&sql, at, "l", at->tenant.name, "r");
+	append_tenant_match(&sql, at, "l", at->tenant.name, "r");
 	appendStringInfo(&sql, " WHERE (l.%s IS NULL OR l.%s OPERATOR(pg_catalog.<>) r.state)"
 					 " FOR NO KEY UPDATE OF l SKIP LOCKED), ", state, state);
 
 	appendStringInfo(&sql, "u AS (UPDATE %s AS t SET %s = k.state FROM k"
 					 " WHERE t.%s OPERATOR(pg_catalog.=) k.id",
 					 at->qualified_name, state, id);
-	append_same_tenant(&sql, at, "t", at->tenant.name, "k");
+	append_tenant_match(&sql, at, "t", at->tenant.name, "k");
 	appendStringInfo(&sql, " RETURNING t.%s AS id", id);
 	if (has_tenant)
 		appendStringInfo(&sql, ", t.%s AS tenant", at->tenant.name);
@@ -128,7 +112,7 @@ rewrite_skipping_sql(AttachedTable *at, const RewriteParts *parts)
 	appendStringInfo(&sql, ") SELECT r.id::pg_catalog.int8, %s FROM r WHERE r.id IS NOT NULL AND NOT EXISTS"
 					 " (SELECT FROM u WHERE u.id OPERATOR(pg_catalog.=) r.id",
 					 has_tenant ? "r.tenant::pg_catalog.text" : "NULL::pg_catalog.text");
-	append_same_tenant(&sql, at, "u", "tenant", "r");
+	append_tenant_match(&sql, at, "u", "tenant", "r");
 	appendStringInfoChar(&sql, ')');
 	return sql.data;
 }

@@ -528,10 +528,11 @@ RETURNS TABLE (line integer, value text, status text, reason text)
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT * FROM returning_crm._import_lines(
-		ARRAY(SELECT s.content FROM returning_crm._split_lines(lines) s ORDER BY s.line),
-		ARRAY(SELECT s.problem FROM returning_crm._split_lines(lines) s ORDER BY s.line),
-		tenant, workspace)
+	SELECT i.* FROM (SELECT array_agg(s.content ORDER BY s.line) AS contents,
+							array_agg(s.problem ORDER BY s.line) AS problems
+					   FROM returning_crm._split_lines(lines) s) a,
+		LATERAL returning_crm._import_lines(COALESCE(a.contents, '{}'), COALESCE(a.problems, '{}'),
+											tenant, workspace) i
 $$;
 REVOKE ALL ON FUNCTION returning_crm.import_exceptions(text, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm.import_exceptions(text, text, text) IS
@@ -545,10 +546,11 @@ RETURNS TABLE (line integer, value text, status text, reason text)
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT * FROM returning_crm._import_lines(
-		ARRAY(SELECT s.content FROM returning_crm._split_lines(lines) s ORDER BY s.line),
-		ARRAY(SELECT s.problem FROM returning_crm._split_lines(lines) s ORDER BY s.line),
-		tenant, workspace)
+	SELECT i.* FROM (SELECT array_agg(s.content ORDER BY s.line) AS contents,
+							array_agg(s.problem ORDER BY s.line) AS problems
+					   FROM returning_crm._split_lines(lines) s) a,
+		LATERAL returning_crm._import_lines(COALESCE(a.contents, '{}'), COALESCE(a.problems, '{}'),
+											tenant, workspace) i
 $$;
 REVOKE ALL ON FUNCTION returning_crm.import_exceptions(bytea, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION returning_crm.import_exceptions(bytea, text, text) IS
