@@ -1,6 +1,6 @@
 # returning: repeat leads and repeat orders for PostgreSQL
 EXTENSION = returning
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = returning
 OBJS = \
@@ -30,7 +30,17 @@ OBJS = \
 	src/phone_shim.o
 
 # The install script is assembled from one file per concern in src/sql/.
+# Earlier versions' install scripts are kept beside the upgrade scripts, so
+# that a database (or a dump) of an earlier version can be created and
+# updated.
 DATA_built = returning--$(EXTVERSION).sql
+DATA = $(wildcard upgrade/returning--*.sql)
+
+# make installcheck: the pg_regress scenarios (sql/, expected/) and the
+# isolation specs against a running server (PGHOST, PGPORT, PGUSER).
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 EXTRA_CLEAN = test/results test/isolation/results test/isolation/output_iso
 
 PG_CPPFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
@@ -42,8 +52,25 @@ SHLIB_LINK = -lphonenumber -lstdc++
 override with_llvm = no
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
-PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
-ifneq ($(PGXS),)
+
+# The targets that set the machine up, or build nothing here, need no
+# pg_config; every other one needs PostgreSQL 15's.
+SETUP_GOALS = deps test demo bench fuzz dist deb
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out $(SETUP_GOALS),$(MAKECMDGOALS)),)
+SKIP_PGXS = yes
+endif
+endif
+
+ifneq ($(SKIP_PGXS),yes)
+PG_VERSION := $(word 2,$(shell $(PG_CONFIG) --version 2>/dev/null))
+ifeq ($(PG_VERSION),)
+$(error pg_config not found (PG_CONFIG=$(PG_CONFIG)): install postgresql-server-dev-15 (make deps does), or set PG_CONFIG to PostgreSQL 15's pg_config)
+endif
+ifneq ($(word 1,$(subst ., ,$(PG_VERSION))),15)
+$(error $(PG_CONFIG) is PostgreSQL $(PG_VERSION); returning $(EXTVERSION) builds for PostgreSQL 15: set PG_CONFIG to its pg_config)
+endif
+PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 endif
 
@@ -53,7 +80,7 @@ $(OBJS): $(wildcard src/*.h)
 returning--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@
 
-.PHONY: deps test demo bench fuzz
+.PHONY: deps test demo bench fuzz dist
 
 # Install the Debian packages needed to build and test (asks sudo when not root).
 deps:
@@ -77,3 +104,7 @@ bench: deps
 
 fuzz: deps
 	@test/fuzz/run.sh $(FUZZ_SECONDS)
+
+# A source archive of the committed tree (PGXN): returning-$(EXTVERSION).zip
+dist:
+	git archive --format zip --prefix=returning-$(EXTVERSION)/ -o returning-$(EXTVERSION).zip HEAD
