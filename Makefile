@@ -80,7 +80,7 @@ $(OBJS): $(wildcard src/*.h)
 returning--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@
 
-.PHONY: deps test demo bench fuzz dist
+.PHONY: deps test demo bench fuzz dist deb
 
 # Install the Debian packages needed to build and test (asks sudo when not root).
 deps:
@@ -108,3 +108,15 @@ fuzz: deps
 # A source archive of the committed tree (PGXN): returning-$(EXTVERSION).zip
 dist:
 	git archive --format zip --prefix=returning-$(EXTVERSION)/ -o returning-$(EXTVERSION).zip HEAD
+
+# A Debian package of the committed tree (debian/, built with pg_buildext),
+# from an export of HEAD in build/deb/:
+# build/deb/postgresql-15-returning_$(EXTVERSION)_<arch>.deb (and its
+# .buildinfo and .changes). Installs the packages the build needs when missing.
+deb:
+	@debian/build-deps.sh
+	rm -rf build/deb
+	mkdir -p build/deb/returning-$(EXTVERSION)
+	git archive HEAD | tar -x -C build/deb/returning-$(EXTVERSION)
+	cd build/deb/returning-$(EXTVERSION) && dpkg-buildpackage -us -uc -b
+	rm -rf build/deb/returning-$(EXTVERSION)
