@@ -33,7 +33,7 @@ OBJS = \
 # Earlier versions' install scripts are kept beside the upgrade scripts, so
 # that a database (or a dump) of an earlier version can be created and
 # updated.
-DATA_built = returning--$(EXTVERSION).sql
+DATA_built = returning--$(EXTVERSION).sql returning--0.1.0--$(EXTVERSION).sql
 DATA = $(wildcard upgrade/returning--*.sql)
 
 # make installcheck: the pg_regress scenarios (sql/, expected/) and the
@@ -44,6 +44,7 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 EXTRA_CLEAN = test/results test/isolation/results test/isolation/output_iso
 
 PG_CPPFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+PG_CPPFLAGS += -DRETURNING_VERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-unused-parameter
 SHLIB_LINK = -lphonenumber -lstdc++
 
@@ -77,7 +78,18 @@ endif
 # Every object depends on the shared headers.
 $(OBJS): $(wildcard src/*.h)
 
-returning--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
+# src/sql/10_tables.sql holds the tables; the other files create or replace
+# the functions, views and event triggers, so that an upgrade script runs
+# them again between what it does before (upgrade/<from>--<to>-before.sql:
+# new columns and tables, functions that change their signature dropped)
+# and after (upgrade/<from>--<to>-after.sql: grants, data, re-attaching).
+TABLES_SQL = src/sql/10_tables.sql
+CODE_SQL = $(filter-out $(TABLES_SQL),$(sort $(wildcard src/sql/*.sql)))
+
+returning--$(EXTVERSION).sql: $(TABLES_SQL) $(CODE_SQL)
+	cat $^ > $@
+
+returning--0.1.0--$(EXTVERSION).sql: upgrade/0.1.0--$(EXTVERSION)-before.sql $(CODE_SQL) upgrade/0.1.0--$(EXTVERSION)-after.sql
 	cat $^ > $@
 
 .PHONY: deps test demo bench fuzz dist deb

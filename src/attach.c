@@ -26,6 +26,7 @@
 #include "security.h"
 
 PG_FUNCTION_INFO_V1(returning_check_owner);
+PG_FUNCTION_INFO_V1(returning_invalidate);
 PG_FUNCTION_INFO_V1(returning_classify);
 PG_FUNCTION_INFO_V1(returning_check_workspace);
 PG_FUNCTION_INFO_V1(returning_won_condition);
@@ -33,12 +34,27 @@ PG_FUNCTION_INFO_V1(returning_won_condition);
 /*
  * _check_owner(regclass, action text): the current role owns the table.
  * The attach functions run with the caller's rights and check this first;
- * the action completes "Only the table's owner can ...".
+ * the action completes "Only the table's owner can ...".  0.1.0 declared it
+ * with the table alone (catalog_is_legacy).
  */
 Datum
 returning_check_owner(PG_FUNCTION_ARGS)
 {
-	check_table_owner(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	check_table_owner(PG_GETARG_OID(0),
+					  PG_NARGS() > 1 ? text_to_cstring(PG_GETARG_TEXT_PP(1))
+					  : "attach, detach or reclassify it");
+	PG_RETURN_VOID();
+}
+
+/*
+ * _invalidate(regclass), of 0.1.0's attach and detach functions: forget
+ * what this and every backend knows of the table.  0.2.0 relies on the
+ * relcache invalidations of the DDL its functions run instead.
+ */
+Datum
+returning_invalidate(PG_FUNCTION_ARGS)
+{
+	CacheInvalidateRelcacheByRelid(PG_GETARG_OID(0));
 	PG_RETURN_VOID();
 }
 

@@ -137,7 +137,7 @@ free_table_plans(AttachedTable *at)
 		&at->promote_plan[0][0], &at->promote_plan[0][1], &at->promote_plan[1][0],
 		&at->promote_plan[1][1],
 		&at->explain_plan[0], &at->explain_plan[1], &at->explain_plan[2],
-		&at->explain_plan[3],
+		&at->explain_plan[3], &at->legacy_routed_plan,
 	};
 
 	for (int i = 0; i < lengthof(plans); i++)
@@ -412,8 +412,12 @@ qualified_name(Oid relid)
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
 }
 
-/* What a description reads of an attachment row "a" */
-#define CONFIG_COLUMNS \
+/*
+ * What a description reads of an attachment row "a".  The catalog of 0.1.0
+ * (a database whose extension is not updated yet, below) has neither the
+ * responsible column of a table nor the routed column of orders.
+ */
+#define CONFIG_COLUMNS_WITH(responsible, routed) \
 "SELECT a.kind, a.workspace, a.id_column, a.contact_column, a.company_column," \
 "       a.status_column, a.success_values, a.failure_values, a.lead_column," \
 "       a.ordered_by, a.tenant_column," \
@@ -421,10 +425,13 @@ qualified_name(Oid relid)
 "       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_state')::pg_catalog.name END AS state_column," \
 "       a.pipeline_column, a.amount_column, a.name_column, a.title_column," \
 "       a.email_columns, a.phone_columns, a.match_on_insert, a.new_status," \
-"       a.column_prefix, a.responsible_column," \
-"       CASE WHEN a.kind OPERATOR(pg_catalog.=) 'orders'" \
-"       THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_routed')::pg_catalog.name END AS routed_column," \
+"       a.column_prefix, " responsible " AS responsible_column," \
+"       " routed " AS routed_column," \
 "       a.relid::pg_catalog.oid AS attached"
+
+#define CONFIG_COLUMNS CONFIG_COLUMNS_WITH("a.responsible_column", \
+"CASE WHEN a.kind OPERATOR(pg_catalog.=) 'orders'" \
+"     THEN (a.column_prefix OPERATOR(pg_catalog.||) 'returning_routed')::pg_catalog.name END")
 
 /* ... of its partner (the leads of orders, the orders of leads) */
 #define PARTNER_COLUMNS \
@@ -434,6 +441,11 @@ qualified_name(Oid relid)
 
 static const char *const config_query =
 CONFIG_COLUMNS
+"  FROM returning_crm.attachment a"
+" WHERE a.relid OPERATOR(pg_catalog.=) $1";
+
+static const char *const legacy_config_query =
+CONFIG_COLUMNS_WITH("NULL::pg_catalog.name", "NULL::pg_catalog.name")
 "  FROM returning_crm.attachment a"
 " WHERE a.relid OPERATOR(pg_catalog.=) $1";
 
@@ -624,6 +636,7 @@ static AttachedTable *
 load_attached_table(Oid relid, Oid attached, const char *config)
 {
 	static SPIPlanPtr config_plan = NULL;
+	static SPIPlanPtr legacy_config_plan = NULL;
 	static SPIPlanPtr partner_plan = NULL;
 	static SPIPlanPtr config_json_plan = NULL;
 	static SPIPlanPtr partner_json_plan = NULL;
@@ -645,21 +658,18 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	bool		isvarlena;
 	Oid			outfunc;
 
-	if (config_plan == NULL)
-		config_plan = keep_plan(config_query, 1, argtypes);
 	if (partner_plan == NULL)
 	{
 		argtypes[0] = TEXTOID;
 		partner_plan = keep_plan(partner_query, 2, argtypes);
 	}
-	if (config_json_plan == NULL)
-	{
-		config_json_plan = keep_plan(config_json_query, 1, jsonbtype);
-		partner_json_plan = keep_plan(partner_json_query, 1, jsonbtype);
-	}
-
 	if (config != NULL)
 	{
+		if (config_json_plan == NULL)
+		{
+			config_json_plan = keep_plan(config_json_query, 1, jsonbtype);
+			partner_json_plan = keep_plan(partner_json_query, 1, jsonbtype);
+		}
 		config_jsonb = DirectFunctionCall1(jsonb_in, CStringGetDatum(config));
 		if (!config_table_known(config_jsonb))
 			return NULL;
@@ -667,8 +677,15 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	}
 	else
 	{
+		SPIPlanPtr *plan = catalog_is_legacy() ? &legacy_config_plan : &config_plan;
+
+		Oid			oidtype[1] = {OIDOID};
+
+		if (*plan == NULL)
+			*plan = keep_plan(plan == &config_plan ? config_query : legacy_config_query,
+							  1, oidtype);
 		args[0] = ObjectIdGetDatum(attached);
-		rc = SPI_execute_plan(config_plan, args, NULL, true, 1);
+		rc = SPI_execute_plan(*plan, args, NULL, true, 1);
 	}
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read returning_crm.attachment");
@@ -762,6 +779,7 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	resolve_column(&at->title, relid, cfg, desc, "title_column");
 	resolve_column(&at->responsible, relid, cfg, desc, "responsible_column");
 	resolve_column(&at->routed, relid, cfg, desc, "routed_column");
+	at->legacy_routed = at->kind == ATTACH_ORDERS && config == NULL && catalog_is_legacy();
 	at->n_email = resolve_columns(&at->email, relid, cfg, desc, "email_columns");
 	at->n_phone = resolve_columns(&at->phone, relid, cfg, desc, "phone_columns");
 	{
@@ -935,6 +953,40 @@ partner_table(AttachedTable *at)
 	if (at->kind == ATTACH_ORDERS)
 		return get_table(at->leads_relid, ATTACH_LEADS, at->partner_config);
 	return get_table(at->orders_relid, ATTACH_ORDERS, at->partner_config);
+}
+
+/*
+ * Does this database hold the catalog of returning 0.1.0?  Between the
+ * installation of this library and ALTER EXTENSION "returning" UPDATE, the
+ * triggers and functions that 0.1.0 created call this library.  Their rows
+ * keep being classified, with what that catalog describes: no responsible
+ * column, routed orders in returning_crm.routed_order, no rules and no
+ * announcements.  What 0.1.0 could not do waits for the update
+ * (require_current_catalog).  Two syscache look-ups.
+ */
+bool
+catalog_is_legacy(void)
+{
+	Oid			nsp = get_namespace_oid("returning_crm", true);
+	Oid			attachment;
+
+	if (!OidIsValid(nsp))
+		return false;
+	attachment = get_relname_relid("attachment", nsp);
+	return OidIsValid(attachment) &&
+		get_attnum(attachment, "responsible_column") == InvalidAttrNumber;
+}
+
+/* Refuse what needs the current catalog while the database holds 0.1.0's */
+void
+require_current_catalog(const char *what)
+{
+	if (catalog_is_legacy())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s needs the objects of returning %s", what, RETURNING_VERSION),
+				 errdetail("This database holds the objects of an earlier version of the extension; its triggers keep classifying rows until the update."),
+				 errhint("Run ALTER EXTENSION \"returning\" UPDATE.")));
 }
 
 /*

@@ -124,11 +124,18 @@ free_plan(SPIPlanPtr *plan)
 }
 
 
+#define SETTINGS_QUERY(announcements) \
+"SELECT s.repeat_sales, s.leads_enabled, s.use_finished_lead, s.default_region," \
+"       " announcements \
+"  FROM returning_crm.workspace_settings s" \
+" WHERE s.workspace OPERATOR(pg_catalog.=) $1"
+
 static const char *const settings_query =
-"SELECT s.repeat_sales, s.leads_enabled, s.use_finished_lead, s.default_region,"
-"       s.notify_channel, s.log_changes"
-"  FROM returning_crm.workspace_settings s"
-" WHERE s.workspace OPERATOR(pg_catalog.=) $1";
+SETTINGS_QUERY("s.notify_channel, s.log_changes");
+
+/* 0.1.0's settings have no announcements (config.c, catalog_is_legacy) */
+static const char *const legacy_settings_query =
+SETTINGS_QUERY("NULL::pg_catalog.text, false");
 
 static const char *const tables_query =
 "SELECT a.relid::pg_catalog.oid, a.kind"
@@ -143,8 +150,10 @@ static const char *const tables_query =
 static void
 workspace_load(Workspace *w)
 {
-	static SPIPlanPtr settings_plan = NULL;
+	static SPIPlanPtr current_settings_plan = NULL;
+	static SPIPlanPtr legacy_settings_plan = NULL;
 	static SPIPlanPtr tables_plan = NULL;
+	SPIPlanPtr *settings_plan;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
 	bool		leads_set = false;
@@ -152,8 +161,10 @@ workspace_load(Workspace *w)
 	UserSwitch	us;
 	int			rc;
 
-	if (settings_plan == NULL)
-		settings_plan = keep_plan(settings_query, 1, argtypes);
+	settings_plan = catalog_is_legacy() ? &legacy_settings_plan : &current_settings_plan;
+	if (*settings_plan == NULL)
+		*settings_plan = keep_plan(settings_plan == &current_settings_plan ? settings_query
+								   : legacy_settings_query, 1, argtypes);
 	if (tables_plan == NULL)
 		tables_plan = keep_plan(tables_query, 1, argtypes);
 
@@ -181,7 +192,7 @@ workspace_load(Workspace *w)
 
 	args[0] = CStringGetTextDatum(w->name);
 	switch_to_config_owner(&us);
-	rc = SPI_execute_plan(settings_plan, args, NULL, true, 1);
+	rc = SPI_execute_plan(*settings_plan, args, NULL, true, 1);
 	switch_back(&us);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read returning_crm.workspace_settings");

@@ -72,7 +72,21 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 	 * An order that inquiry routing created for a known client in lead-free
 	 * mode counts like an order from a repeat lead (routing.c).
 	 */
-	appendStringInfo(buf, "(%s.%s IS TRUE OR ", alias, at->routed.name);
+	if (at->legacy_routed)
+	{
+		appendStringInfo(buf,
+						 "(EXISTS (SELECT FROM returning_crm.routed_order r"
+						 " WHERE r.relid::pg_catalog.oid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"
+						 " AND r.order_id OPERATOR(pg_catalog.=) %s.%s::pg_catalog.int8"
+						 " AND r.tenant IS NOT DISTINCT FROM ",
+						 at->attached_relid, alias, at->id.name);
+		if (at->tenant.attnum != InvalidAttrNumber)
+			appendStringInfo(buf, "%s.%s::pg_catalog.text) OR ", alias, at->tenant.name);
+		else
+			appendStringInfoString(buf, "NULL::pg_catalog.text) OR ");
+	}
+	else
+		appendStringInfo(buf, "(%s.%s IS TRUE OR ", alias, at->routed.name);
 
 	if (!OidIsValid(at->leads_relid))
 	{
@@ -360,13 +374,55 @@ lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client
 	return result;
 }
 
+/*
+ * Is the order in returning_crm.routed_order, where the catalog of 0.1.0
+ * keeps routed orders (catalog_is_legacy)?  Only until the extension is
+ * updated: the update moves them into the orders' returning_routed column.
+ */
+static bool
+order_in_routed_table(AttachedTable *at, const Row *row)
+{
+	static const char *const sql =
+		"SELECT FROM returning_crm.routed_order r"
+		" WHERE r.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
+		"   AND r.order_id OPERATOR(pg_catalog.=) $2"
+		"   AND r.tenant IS NOT DISTINCT FROM $3";
+	Oid			argtypes[3] = {OIDOID, INT8OID, TEXTOID};
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		isnull;
+	char	   *tenant = column_tenant(at, row);
+	bool		found;
+
+	args[0] = ObjectIdGetDatum(at->attached_relid);
+	args[1] = Int64GetDatum(column_int64(&at->id, row, &isnull));
+	if (isnull)
+		return false;
+	if (tenant != NULL)
+		args[2] = CStringGetTextDatum(tenant);
+	else
+		nulls[2] = 'n';
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (at->legacy_routed_plan == NULL)
+		at->legacy_routed_plan = keep_table_plan(at, sql, 3, argtypes);
+	if (SPI_execute_plan(at->legacy_routed_plan, args, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read returning_crm.routed_order");
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
 /* Did routing create the order for a known client in lead-free mode? */
 static bool
 order_is_routed(AttachedTable *at, const Row *row)
 {
 	bool		isnull;
-	Datum		routed = row_attr(row, at->routed.attnum, &isnull);
+	Datum		routed;
 
+	if (at->legacy_routed)
+		return order_in_routed_table(at, row);
+	routed = row_attr(row, at->routed.attnum, &isnull);
 	return !isnull && DatumGetBool(routed);
 }
 

@@ -99,6 +99,8 @@ typedef struct AttachedTable
 	MappedColumn tenant;
 	MappedColumn state;			/* <prefix>returning_state */
 	MappedColumn routed;		/* orders: <prefix>returning_routed */
+	bool		legacy_routed;	/* orders of a 0.1.0 catalog: routed orders
+								 * are rows of returning_crm.routed_order */
 
 	MappedColumn pipeline;		/* orders, may be unmapped */
 	MappedColumn amount;		/* orders, may be unmapped */
@@ -157,6 +159,7 @@ typedef struct AttachedTable
 								 * (rewrite.c) */
 	SPIPlanPtr	held_row_plan;	/* wait for a row another transaction holds */
 	SPIPlanPtr	lock_plan;		/* a client's lock, routed by tenant */
+	SPIPlanPtr	legacy_routed_plan;	/* is an order in routed_order? */
 	SPIPlanPtr	promote_plan[2][2];	/* orders after new first won orders,
 									 * of companies, contacts: waiting,
 									 * skipping */
@@ -253,6 +256,8 @@ extern AttachedTable *trigger_table(struct TriggerData *trigdata, AttachKind exp
 extern AttachedTable *partner_table(AttachedTable *at);
 extern AttachedTable *described_table(Oid relid);
 extern char *config_member_text(const char *config, const char *key);
+extern bool catalog_is_legacy(void);
+extern void require_current_catalog(const char *what);
 extern AttachedTable *find_attached_table(const char *workspace, AttachKind kind);
 extern void invalidate_workspace(const char *workspace);
 extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);

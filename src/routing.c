@@ -1243,6 +1243,7 @@ route_inquiry(PG_FUNCTION_ARGS)
 	Datum		result;
 	MemoryContext old;
 
+	require_current_catalog("route_inquiry()");
 	memset(&out, 0, sizeof(out));
 	read_arguments(fcinfo, &inq);
 	if (SPI_connect() != SPI_OK_CONNECT)

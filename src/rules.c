@@ -85,6 +85,13 @@ load_rules(AttachedTable *at)
 	UserSwitch	us;
 	int			rc;
 
+	if (at->config == NULL && catalog_is_legacy())
+	{
+		/* 0.1.0 has no rules (config.c) */
+		at->n_rules = 0;
+		at->rules_loaded = true;
+		return;
+	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (at->config != NULL)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every suite against a throwaway cluster: pg_regress, isolation, pgTAP,
-# the randomised differential test, dump and restore, and the fuzzers.
+# the randomised differential test, dump and restore, the upgrade from
+# 0.1.0, ODBC, the fuzzers, the datasets and Citus.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . test/lib.sh
@@ -55,7 +56,7 @@ run_pgtap() {
 suite "pg_regress" run_regress
 [[ -n $(ls test/isolation/specs/*.spec 2>/dev/null) ]] && suite "isolation" run_isolation
 suite "pgTAP" run_pgtap
-for t in test/differential/run.sh test/dump_restore.sh test/odbc/run.sh test/fuzz/run.sh test/datasets/run.sh; do
+for t in test/differential/run.sh test/dump_restore.sh test/upgrade/run.sh test/odbc/run.sh test/fuzz/run.sh test/datasets/run.sh; do
 	[[ -x $t ]] && suite "${t#test/}" "$t"
 done
 # the differential test once more, on orders partitioned by their position

@@ -3,31 +3,31 @@
 
 -- The C side.  They check the caller's rights themselves (src/security.c):
 -- the attach functions run with the caller's rights and call them.
-CREATE FUNCTION returning_crm._check_owner(regclass, text DEFAULT 'attach, detach or reclassify it')
+CREATE OR REPLACE FUNCTION returning_crm._check_owner(regclass, text DEFAULT 'attach, detach or reclassify it')
 	RETURNS void
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_check_owner';
-CREATE FUNCTION returning_crm._check_workspace(text) RETURNS void
+CREATE OR REPLACE FUNCTION returning_crm._check_workspace(text) RETURNS void
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_check_workspace';
-CREATE FUNCTION returning_crm._as_owner(regclass, text) RETURNS bigint
+CREATE OR REPLACE FUNCTION returning_crm._as_owner(regclass, text) RETURNS bigint
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_as_owner';
-CREATE FUNCTION returning_crm._config_write(statement text, workspace text, rel regclass, args jsonb)
+CREATE OR REPLACE FUNCTION returning_crm._config_write(statement text, workspace text, rel regclass, args jsonb)
 	RETURNS SETOF jsonb
 	LANGUAGE C AS 'MODULE_PATHNAME', 'returning_config_write';
-CREATE FUNCTION returning_crm._classify(regclass) RETURNS bigint
+CREATE OR REPLACE FUNCTION returning_crm._classify(regclass) RETURNS bigint
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_classify';
-CREATE FUNCTION returning_crm._won_condition(regclass) RETURNS text
+CREATE OR REPLACE FUNCTION returning_crm._won_condition(regclass) RETURNS text
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_won_condition';
-CREATE FUNCTION returning_crm._load_states(regclass) RETURNS bigint
+CREATE OR REPLACE FUNCTION returning_crm._load_states(regclass) RETURNS bigint
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_load_states';
-CREATE FUNCTION returning_crm._initial_state(bigint) RETURNS text
+CREATE OR REPLACE FUNCTION returning_crm._initial_state(bigint) RETURNS text
 	LANGUAGE C STRICT VOLATILE AS 'MODULE_PATHNAME', 'returning_initial_state';
-CREATE FUNCTION returning_crm._has_ordering(regtype) RETURNS boolean
+CREATE OR REPLACE FUNCTION returning_crm._has_ordering(regtype) RETURNS boolean
 	LANGUAGE C STRICT STABLE AS 'MODULE_PATHNAME', 'returning_has_ordering';
-CREATE FUNCTION returning_crm._index_definitions(regclass)
+CREATE OR REPLACE FUNCTION returning_crm._index_definitions(regclass)
 	RETURNS TABLE (suffix text, definition text, comment text, needed boolean, kept boolean,
 				   found regclass)
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_index_definitions';
-CREATE FUNCTION returning_crm._extension_triggers(regclass) RETURNS SETOF name
+CREATE OR REPLACE FUNCTION returning_crm._extension_triggers(regclass) RETURNS SETOF name
 	LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'returning_extension_triggers';
 COMMENT ON FUNCTION returning_crm._as_owner(regclass, text) IS
 	'Runs one statement on a table as its owner, in a security-restricted operation, and returns the bigint it selects or the number of rows it processed; the caller must own the table.';
@@ -36,17 +36,17 @@ COMMENT ON FUNCTION returning_crm._config_write(text, text, regclass, jsonb) IS
 
 -- The triggers: row triggers classify, statement triggers bracket each
 -- statement and recompute what its rows changed.
-CREATE FUNCTION returning_crm.order_row_trigger() RETURNS trigger
+CREATE OR REPLACE FUNCTION returning_crm.order_row_trigger() RETURNS trigger
 	LANGUAGE C AS 'MODULE_PATHNAME', 'order_row_trigger';
-CREATE FUNCTION returning_crm.order_statement_trigger() RETURNS trigger
+CREATE OR REPLACE FUNCTION returning_crm.order_statement_trigger() RETURNS trigger
 	LANGUAGE C AS 'MODULE_PATHNAME', 'order_statement_trigger';
-CREATE FUNCTION returning_crm.lead_row_trigger() RETURNS trigger
+CREATE OR REPLACE FUNCTION returning_crm.lead_row_trigger() RETURNS trigger
 	LANGUAGE C AS 'MODULE_PATHNAME', 'lead_row_trigger';
-CREATE FUNCTION returning_crm.lead_statement_trigger() RETURNS trigger
+CREATE OR REPLACE FUNCTION returning_crm.lead_statement_trigger() RETURNS trigger
 	LANGUAGE C AS 'MODULE_PATHNAME', 'lead_statement_trigger';
-CREATE FUNCTION returning_crm.lead_truncate_trigger() RETURNS trigger
+CREATE OR REPLACE FUNCTION returning_crm.lead_truncate_trigger() RETURNS trigger
 	LANGUAGE C AS 'MODULE_PATHNAME', 'lead_truncate_trigger';
-CREATE FUNCTION returning_crm.order_truncate_trigger() RETURNS trigger
+CREATE OR REPLACE FUNCTION returning_crm.order_truncate_trigger() RETURNS trigger
 	LANGUAGE C AS 'MODULE_PATHNAME', 'order_truncate_trigger';
 
 COMMENT ON FUNCTION returning_crm.order_row_trigger() IS
@@ -64,7 +64,7 @@ COMMENT ON FUNCTION returning_crm.order_truncate_trigger() IS
 
 -- The type of a mapped column, or an error naming the parameter that gave it.
 -- allowed: the accepted base types, or NULL for any type.
-CREATE FUNCTION returning_crm._column_type(rel regclass, col name, parameter text,
+CREATE OR REPLACE FUNCTION returning_crm._column_type(rel regclass, col name, parameter text,
 										   allowed regtype[] DEFAULT NULL)
 RETURNS regtype
 LANGUAGE plpgsql STABLE
@@ -99,7 +99,7 @@ $$;
 
 -- The comments of the added columns; attach also recognises its own columns
 -- by them when a table is attached again after detach.
-CREATE FUNCTION returning_crm._column_comment(kind text, col text)
+CREATE OR REPLACE FUNCTION returning_crm._column_comment(kind text, col text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -127,7 +127,7 @@ $$;
 -- With check_only, only the names are checked.  With state_using, the state
 -- column exists already and is filled in the same ALTER TABLE that adds the
 -- generated columns (one rewrite), from that expression.
-CREATE FUNCTION returning_crm._add_columns(rel regclass, kind text, prefix text,
+CREATE OR REPLACE FUNCTION returning_crm._add_columns(rel regclass, kind text, prefix text,
 										   state_using text DEFAULT NULL,
 										   check_only boolean DEFAULT false)
 RETURNS void
@@ -194,7 +194,7 @@ $$;
 -- A free name for an index of a table: <table>_<suffix>, with the table's
 -- name cut and a short digest of it added when that is too long, and a
 -- number when the name is taken.
-CREATE FUNCTION returning_crm._index_name(rel regclass, suffix text)
+CREATE OR REPLACE FUNCTION returning_crm._index_name(rel regclass, suffix text)
 RETURNS name
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -229,7 +229,7 @@ $$;
 -- The indexes the rules need (src/indexes.c defines them).  An index of
 -- the extension's that an earlier attachment left with another definition
 -- is dropped; one with the same definition is kept.
-CREATE FUNCTION returning_crm._create_indexes(a returning_crm.attachment)
+CREATE OR REPLACE FUNCTION returning_crm._create_indexes(a returning_crm.attachment)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -275,7 +275,7 @@ $$;
 -- finds its own copies of them (src/indexes.c), and the workspace's
 -- notify_channel and log_changes (src/announce.c).  PL/pgSQL: the workspace settings are
 -- created later in this script.
-CREATE FUNCTION returning_crm._trigger_config(rel regclass)
+CREATE OR REPLACE FUNCTION returning_crm._trigger_config(rel regclass)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -310,7 +310,7 @@ $$;
 
 -- The extension's triggers on an attached leads or orders table, made anew
 -- with the current configuration.
-CREATE FUNCTION returning_crm._create_triggers(rel regclass)
+CREATE OR REPLACE FUNCTION returning_crm._create_triggers(rel regclass)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -350,7 +350,7 @@ $$;
 -- so that a statement aimed at a partition directly is classified like one
 -- on the table, and a TRUNCATE of a partition (of orders or of leads)
 -- recomputes what it changed.
-CREATE FUNCTION returning_crm._partition_triggers(root regclass)
+CREATE OR REPLACE FUNCTION returning_crm._partition_triggers(root regclass)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -382,7 +382,7 @@ $$;
 
 -- The partitions of the attached partitioned tables, as the DDL event
 -- triggers compare them before and after a command.
-CREATE FUNCTION returning_crm._partition_sets()
+CREATE OR REPLACE FUNCTION returning_crm._partition_sets()
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -396,7 +396,7 @@ $$;
 
 -- The shared body of attach_leads, attach_orders, attach_contacts and
 -- attach_companies.
-CREATE FUNCTION returning_crm._attach(a returning_crm.attachment)
+CREATE OR REPLACE FUNCTION returning_crm._attach(a returning_crm.attachment)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -655,7 +655,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION returning_crm.attach_leads(
+CREATE OR REPLACE FUNCTION returning_crm.attach_leads(
 	table_name regclass,
 	id_column name DEFAULT 'id',
 	contact_column name DEFAULT 'contact_id',
@@ -692,7 +692,7 @@ AS $$
 			'tenant_column', tenant_column, 'column_prefix', column_prefix)))
 $$;
 
-CREATE FUNCTION returning_crm.attach_orders(
+CREATE OR REPLACE FUNCTION returning_crm.attach_orders(
 	table_name regclass,
 	id_column name DEFAULT 'id',
 	contact_column name DEFAULT 'contact_id',
@@ -749,7 +749,7 @@ COMMENT ON FUNCTION returning_crm.attach_orders(regclass, name, name, name, name
 -- matching indexes on e-mail and phone columns) go; the added columns, their
 -- data and the indexes on them stay.  The triggers and indexes are the
 -- extension's by their functions and comments, whatever their names.
-CREATE FUNCTION returning_crm.detach(table_name regclass)
+CREATE OR REPLACE FUNCTION returning_crm.detach(table_name regclass)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -810,7 +810,7 @@ COMMENT ON FUNCTION returning_crm.detach(regclass) IS
 
 -- A dropped table is detached: its attachment goes with it.  As with detach(), a leads table cannot go while
 -- an orders table of its workspace links to it and stays.
-CREATE FUNCTION returning_crm._on_drop()
+CREATE OR REPLACE FUNCTION returning_crm._on_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -862,7 +862,7 @@ COMMENT ON EVENT TRIGGER returning_drop IS
 -- that left (DETACH PARTITION) loses them, and a table whose partitions
 -- changed (ATTACH, DETACH or DROP of a partition: its clients' history
 -- changed) is reclassified, so that no state is left wrong.
-CREATE FUNCTION returning_crm._on_ddl_start()
+CREATE OR REPLACE FUNCTION returning_crm._on_ddl_start()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -872,7 +872,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION returning_crm._on_ddl_end()
+CREATE OR REPLACE FUNCTION returning_crm._on_ddl_end()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -914,7 +914,7 @@ COMMENT ON EVENT TRIGGER returning_ddl_start IS
 COMMENT ON EVENT TRIGGER returning_ddl_end IS
 	'Gives new partitions of attached tables the extension''s triggers and reclassifies a table whose partitions changed.';
 
-CREATE FUNCTION returning_crm.reclassify(table_name regclass)
+CREATE OR REPLACE FUNCTION returning_crm.reclassify(table_name regclass)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp

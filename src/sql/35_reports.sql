@@ -4,7 +4,7 @@
 
 -- A number of rows from a custom setting (returning_crm.progress_min_rows,
 -- returning_crm.status_exact_max_rows), or the default when it is not set.
-CREATE FUNCTION returning_crm._setting_rows(setting text, default_rows bigint)
+CREATE OR REPLACE FUNCTION returning_crm._setting_rows(setting text, default_rows bigint)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -27,7 +27,7 @@ $$;
 -- The planner's estimate of a table's rows: pg_class.reltuples, summed over
 -- the partitions of a partitioned table; a table that was never vacuumed
 -- or analyzed has none and counts as 0.
-CREATE FUNCTION returning_crm._estimated_rows(rel regclass)
+CREATE OR REPLACE FUNCTION returning_crm._estimated_rows(rel regclass)
 RETURNS bigint
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -38,7 +38,7 @@ AS $$
 	   AND c.relkind <> 'p'
 $$;
 
-CREATE FUNCTION returning_crm._report_activity(activity text)
+CREATE OR REPLACE FUNCTION returning_crm._report_activity(activity text)
 RETURNS void
 LANGUAGE C
 SET search_path = pg_catalog, pg_temp
@@ -52,7 +52,7 @@ AS 'MODULE_PATHNAME', 'returning_report_activity';
 -- Other sessions see the phase that follows (next_phase) in
 -- pg_stat_activity.query, and the statement's own text again after the
 -- last phase.  Returns the time the next phase starts.
-CREATE FUNCTION returning_crm._progress(rel regclass, action text, phase text, nrows bigint,
+CREATE OR REPLACE FUNCTION returning_crm._progress(rel regclass, action text, phase text, nrows bigint,
 										since timestamptz, changed bigint DEFAULT NULL,
 										next_phase text DEFAULT NULL)
 RETURNS timestamptz
@@ -83,7 +83,7 @@ $$;
 -- The base type of a column when it is a date, timestamp or timestamptz
 -- (or a domain over one), else NULL; never an error.  attach_orders takes
 -- ordered_by as the date of its report view when it is one.
-CREATE FUNCTION returning_crm._date_type(rel regclass, col name)
+CREATE OR REPLACE FUNCTION returning_crm._date_type(rel regclass, col name)
 RETURNS regtype
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -102,7 +102,7 @@ $$;
 -- literal.  Recorded in the attachment by its OID.  Returns the view, or
 -- NULL when there is none to make (or the owner may not create it: a
 -- notice says so).
-CREATE FUNCTION returning_crm._create_report_view(a returning_crm.attachment)
+CREATE OR REPLACE FUNCTION returning_crm._create_report_view(a returning_crm.attachment)
 RETURNS regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -279,7 +279,7 @@ COMMENT ON FUNCTION returning_crm._create_report_view(returning_crm.attachment) 
 
 -- detach: the report view goes, found by its OID, when it is still a view
 -- on the table.  A view of the application's on top of it stops detach.
-CREATE FUNCTION returning_crm._drop_report_view(a returning_crm.attachment)
+CREATE OR REPLACE FUNCTION returning_crm._drop_report_view(a returning_crm.attachment)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -311,7 +311,7 @@ $$;
 -- table (and its partitions) fire in an ordinary session: enabled, or
 -- ENABLE ALWAYS; a trigger ENABLE REPLICA fires only in replication.  NULL
 -- for contacts and companies, which have none.
-CREATE FUNCTION returning_crm._triggers_enabled(rel regclass)
+CREATE OR REPLACE FUNCTION returning_crm._triggers_enabled(rel regclass)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -333,7 +333,7 @@ $$;
 -- sample of about 100,000 rows (TABLESAMPLE SYSTEM) scaled to the
 -- estimate.  NULL for contacts and companies, for a caller without SELECT
 -- on the table, and for a state column that is no longer text.
-CREATE FUNCTION returning_crm._rows_by_state(rel regclass, OUT rows_by_state jsonb, OUT rows_exact boolean)
+CREATE OR REPLACE FUNCTION returning_crm._rows_by_state(rel regclass, OUT rows_by_state jsonb, OUT rows_exact boolean)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -375,7 +375,7 @@ END
 $$;
 
 -- One row per attached table that the caller may read.
-CREATE VIEW returning_crm.status WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW returning_crm.status WITH (security_invoker = true) AS
 SELECT x.workspace,
 	   x.relid AS table_name,
 	   x.kind,
@@ -406,7 +406,7 @@ COMMENT ON COLUMN returning_crm.status.last_reclassify_changed IS
 
 -- Why a row has its state: the rule that gives it, with the facts it rests
 -- on, read with the caller's rights.
-CREATE FUNCTION returning_crm.explain(table_name regclass, id bigint, tenant text DEFAULT NULL,
+CREATE OR REPLACE FUNCTION returning_crm.explain(table_name regclass, id bigint, tenant text DEFAULT NULL,
 	OUT state text, OUT rule text, OUT client_kind text, OUT client_id bigint,
 	OUT first_won_order bigint, OUT lead_id bigint, OUT lead_state text,
 	OUT routed boolean, OUT consistent boolean)

@@ -7,7 +7,7 @@
 
 -- Everything about one rule column at once: the column exists, the rules do
 -- not read it, the value is one of its type and never closes a row.
-CREATE FUNCTION returning_crm._check_rule_column(a returning_crm.attachment, col text, val jsonb)
+CREATE OR REPLACE FUNCTION returning_crm._check_rule_column(a returning_crm.attachment, col text, val jsonb)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -56,7 +56,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION returning_crm.add_rule(table_name regclass, state text, set_values jsonb,
+CREATE OR REPLACE FUNCTION returning_crm.add_rule(table_name regclass, state text, set_values jsonb,
 									   name text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -109,7 +109,7 @@ $$;
 COMMENT ON FUNCTION returning_crm.add_rule(regclass, text, jsonb, text) IS
 	'Adds a rule: a row of the orders or leads table that gets the state by its own insert or update has the columns of set_values set before it is written. Returns the rule''s id.';
 
-CREATE FUNCTION returning_crm.remove_rule(id bigint)
+CREATE OR REPLACE FUNCTION returning_crm.remove_rule(id bigint)
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp

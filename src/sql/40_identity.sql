@@ -13,97 +13,29 @@
 -- application's role:
 --   GRANT EXECUTE ON FUNCTION returning_crm.add_exception(text, text, text, text) TO app;
 
--- Settings per workspace.  A workspace without a row has the defaults.
-CREATE TABLE returning_crm.workspace_settings (
-	workspace			text PRIMARY KEY CHECK (workspace <> ''),
-	repeat_sales		boolean NOT NULL DEFAULT true,
-	leads_enabled		boolean,
-	use_finished_lead	boolean NOT NULL DEFAULT false,
-	default_region		text CHECK (default_region = pg_catalog.upper(default_region)),
-	notify_channel		text CHECK (notify_channel <> '' AND pg_catalog.octet_length(notify_channel) < 64),
-	log_changes			boolean NOT NULL DEFAULT false
-);
-
-COMMENT ON TABLE returning_crm.workspace_settings IS
-	'Settings of inquiry routing and matching per workspace, changed with returning_crm.configure(). A workspace without a row has the defaults.';
-COMMENT ON COLUMN returning_crm.workspace_settings.workspace IS
-	'The workspace the settings apply to.';
-COMMENT ON COLUMN returning_crm.workspace_settings.repeat_sales IS
-	'When on, an inquiry of a known client without open orders or open repeat leads creates a repeat lead.';
-COMMENT ON COLUMN returning_crm.workspace_settings.leads_enabled IS
-	'Whether inquiries create leads; NULL means: when the workspace has an attached leads table.';
-COMMENT ON COLUMN returning_crm.workspace_settings.use_finished_lead IS
-	'When on, an inquiry that matches only a closed lead is attached to that lead.';
-COMMENT ON COLUMN returning_crm.workspace_settings.notify_channel IS
-	'The channel on which every state change of the workspace''s leads and orders is announced with NOTIFY at commit; NULL sends none.';
-COMMENT ON COLUMN returning_crm.workspace_settings.log_changes IS
-	'When on, every state change of the workspace''s leads and orders is appended to returning_crm.state_change in the same transaction.';
-COMMENT ON COLUMN returning_crm.workspace_settings.default_region IS
-	'ISO 3166-1 alpha-2 region (upper case) for phone numbers in national format; NULL accepts only international numbers. Changing it rebuilds the workspace''s phone indexes.';
-
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.workspace_settings', '');
-REVOKE ALL ON returning_crm.workspace_settings FROM PUBLIC;
-GRANT SELECT ON returning_crm.workspace_settings TO PUBLIC;
-
--- The exception list: addresses and numbers that never make a repeat lead
--- or bind a lead to a client.  An exception without a tenant applies to
--- every tenant of the workspace.
-CREATE TABLE returning_crm.exception (
-	id			bigserial PRIMARY KEY,
-	workspace	text NOT NULL CHECK (workspace <> ''),
-	tenant		text,
-	kind		text NOT NULL CHECK (kind IN ('email', 'phone')),
-	value		text NOT NULL,
-	comment		varchar(255),
-	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	CONSTRAINT exception_value_key UNIQUE NULLS NOT DISTINCT (workspace, kind, value, tenant)
-);
-
-COMMENT ON TABLE returning_crm.exception IS
-	'E-mail addresses and phone numbers that must never produce a repeat lead, per workspace and tenant. Written through add_exception, import_exceptions, exclude_lead, exclude_order and remove_exception.';
-COMMENT ON COLUMN returning_crm.exception.id IS
-	'Number of the exception.';
-COMMENT ON COLUMN returning_crm.exception.workspace IS
-	'The workspace the exception belongs to.';
-COMMENT ON COLUMN returning_crm.exception.tenant IS
-	'The text form of the tenant the exception applies to; NULL applies it to every tenant of the workspace.';
-COMMENT ON COLUMN returning_crm.exception.kind IS
-	'email or phone.';
-COMMENT ON COLUMN returning_crm.exception.value IS
-	'The normalised address (normalize_email) or number in E.164 format (normalize_phone).';
-COMMENT ON COLUMN returning_crm.exception.comment IS
-	'Why the address or number is on the list, up to 255 characters.';
-COMMENT ON COLUMN returning_crm.exception.created_at IS
-	'When the exception was added.';
-
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.exception', '');
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.exception_id_seq', '');
-REVOKE ALL ON returning_crm.exception FROM PUBLIC;
-REVOKE ALL ON SEQUENCE returning_crm.exception_id_seq FROM PUBLIC;
-
 -- Normalisers of whole arrays, for GIN indexes on text[] columns.
-CREATE FUNCTION returning_crm.normalize_emails(text[])
+CREATE OR REPLACE FUNCTION returning_crm.normalize_emails(text[])
 RETURNS text[]
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'normalize_emails';
 COMMENT ON FUNCTION returning_crm.normalize_emails(text[]) IS
 	'Returns the distinct normalised e-mail addresses of the array (see normalize_email), sorted, or NULL when there is none.';
 
-CREATE FUNCTION returning_crm.normalize_phones(text[], region text)
+CREATE OR REPLACE FUNCTION returning_crm.normalize_phones(text[], region text)
 RETURNS text[]
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'normalize_phones';
 COMMENT ON FUNCTION returning_crm.normalize_phones(text[], text) IS
 	'Returns the distinct phone numbers of the array in E.164 format (see normalize_phone), sorted, or NULL when there is none.';
 
-CREATE FUNCTION returning_crm.normalize_phones(text[])
+CREATE OR REPLACE FUNCTION returning_crm.normalize_phones(text[])
 RETURNS text[]
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'normalize_phones_international';
 COMMENT ON FUNCTION returning_crm.normalize_phones(text[]) IS
 	'Returns the distinct phone numbers of the array written in international format, in E.164 format, sorted, or NULL when there is none.';
 
-CREATE FUNCTION returning_crm._region_is_known(text)
+CREATE OR REPLACE FUNCTION returning_crm._region_is_known(text)
 RETURNS boolean
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'returning_region_is_known';
@@ -112,7 +44,7 @@ COMMENT ON FUNCTION returning_crm._region_is_known(text) IS
 
 -- The normalised value and kind of an exception as the user wrote it: an
 -- e-mail address when normalize_email finds one, else a phone number.
-CREATE FUNCTION returning_crm._exception_value(value text, region text,
+CREATE OR REPLACE FUNCTION returning_crm._exception_value(value text, region text,
 											   OUT kind text, OUT normalized text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -127,7 +59,7 @@ $$;
 COMMENT ON FUNCTION returning_crm._exception_value(text, text) IS
 	'The kind (email or phone) and normalised form of a value for the exception list, or NULLs when it is neither.';
 
-CREATE FUNCTION returning_crm._region(workspace text)
+CREATE OR REPLACE FUNCTION returning_crm._region(workspace text)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -139,7 +71,7 @@ COMMENT ON FUNCTION returning_crm._region(text) IS
 
 -- The index expressions.  src/identity.c writes the same text in its
 -- queries, so that the planner matches them with the indexes.
-CREATE FUNCTION returning_crm._identity_expr(kind text, col name, is_array boolean, region text,
+CREATE OR REPLACE FUNCTION returning_crm._identity_expr(kind text, col name, is_array boolean, region text,
 											 alias text DEFAULT NULL)
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -155,7 +87,7 @@ COMMENT ON FUNCTION returning_crm._identity_expr(text, name, boolean, text, text
 	'The SQL expression of a matching index on an e-mail or phone column, optionally with the column qualified by a table alias.';
 
 -- The extension recognises its matching indexes by their comments.
-CREATE FUNCTION returning_crm._identity_index_comment(kind text, col name)
+CREATE OR REPLACE FUNCTION returning_crm._identity_index_comment(kind text, col name)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -167,7 +99,7 @@ COMMENT ON FUNCTION returning_crm._identity_index_comment(text, name) IS
 	'The comment that marks a matching index made by the extension.';
 
 -- Drop the matching indexes of a table (of one kind, or all).
-CREATE FUNCTION returning_crm._drop_identity_indexes(rel regclass, only_kind text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION returning_crm._drop_identity_indexes(rel regclass, only_kind text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -193,7 +125,7 @@ COMMENT ON FUNCTION returning_crm._drop_identity_indexes(regclass, text) IS
 -- One index per e-mail and phone column: btree on (tenant, expression) for
 -- text columns, GIN on the array expression for text[] columns.  Names are
 -- chosen free of collisions; the comment marks them as the extension's.
-CREATE FUNCTION returning_crm._create_identity_indexes(a returning_crm.attachment,
+CREATE OR REPLACE FUNCTION returning_crm._create_identity_indexes(a returning_crm.attachment,
 													   only_kind text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
@@ -243,7 +175,7 @@ $$;
 COMMENT ON FUNCTION returning_crm._create_identity_indexes(returning_crm.attachment, text) IS
 	'Creates the matching indexes of an attached leads, contacts or companies table.';
 
-CREATE FUNCTION returning_crm.attach_contacts(
+CREATE OR REPLACE FUNCTION returning_crm.attach_contacts(
 	table_name regclass,
 	id_column name DEFAULT 'id',
 	company_column name DEFAULT NULL,
@@ -269,7 +201,7 @@ $$;
 COMMENT ON FUNCTION returning_crm.attach_contacts(regclass, name, name, name, name[], name[], name, text, name) IS
 	'Attaches a contacts table: its e-mail and phone columns get matching indexes, and inquiry routing fills its name column. Adds no column and no trigger.';
 
-CREATE FUNCTION returning_crm.attach_companies(
+CREATE OR REPLACE FUNCTION returning_crm.attach_companies(
 	table_name regclass,
 	id_column name DEFAULT 'id',
 	title_column name DEFAULT NULL,
@@ -294,7 +226,7 @@ COMMENT ON FUNCTION returning_crm.attach_companies(regclass, name, name, name[],
 	'Attaches a companies table: its e-mail and phone columns get matching indexes, and inquiry routing fills its title column. Adds no column and no trigger.';
 
 -- Settings
-CREATE FUNCTION returning_crm.configure(
+CREATE OR REPLACE FUNCTION returning_crm.configure(
 	workspace text DEFAULT 'default',
 	repeat_sales boolean DEFAULT NULL,
 	leads_enabled boolean DEFAULT NULL,
@@ -382,7 +314,7 @@ COMMENT ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, tex
 	'Changes the settings of a workspace and returns them; a NULL argument leaves that setting as it is, an empty default_region or notify_channel removes it. Changing default_region rebuilds the workspace''s phone indexes.';
 
 -- Exceptions
-CREATE FUNCTION returning_crm.add_exception(
+CREATE OR REPLACE FUNCTION returning_crm.add_exception(
 	value text,
 	comment text DEFAULT NULL,
 	tenant text DEFAULT NULL,
@@ -432,7 +364,7 @@ REVOKE ALL ON FUNCTION returning_crm.add_exception(text, text, text, text) FROM 
 COMMENT ON FUNCTION returning_crm.add_exception(text, text, text, text) IS
 	'Puts an e-mail address or phone number (the kind is detected) on the exception list of a workspace and tenant, and returns the entry. Adding a value that is already there returns the existing entry unchanged.';
 
-CREATE FUNCTION returning_crm.remove_exception(
+CREATE OR REPLACE FUNCTION returning_crm.remove_exception(
 	value text,
 	tenant text DEFAULT NULL,
 	workspace text DEFAULT 'default')
@@ -452,16 +384,16 @@ COMMENT ON FUNCTION returning_crm.remove_exception(text, text, text) IS
 	'Removes an e-mail address or phone number from the exception list of a workspace and tenant; returns whether it was there.';
 
 -- The lines of an import, split and checked for their encoding (src/import.c)
-CREATE FUNCTION returning_crm._split_lines(text)
+CREATE OR REPLACE FUNCTION returning_crm._split_lines(text)
 RETURNS TABLE (line integer, content text, problem text)
 LANGUAGE C STRICT IMMUTABLE AS 'MODULE_PATHNAME', 'returning_split_lines_text';
-CREATE FUNCTION returning_crm._split_lines(bytea)
+CREATE OR REPLACE FUNCTION returning_crm._split_lines(bytea)
 RETURNS TABLE (line integer, content text, problem text)
 LANGUAGE C STRICT IMMUTABLE AS 'MODULE_PATHNAME', 'returning_split_lines_bytea';
 
 -- The shared body of both import_exceptions: one set-based pass that
 -- checks, normalises, deduplicates and inserts the lines and reports each.
-CREATE FUNCTION returning_crm._import_lines(contents text[], problems text[],
+CREATE OR REPLACE FUNCTION returning_crm._import_lines(contents text[], problems text[],
 											tenant text, workspace text)
 RETURNS TABLE (line integer, value text, status text, reason text)
 LANGUAGE plpgsql
@@ -520,7 +452,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION returning_crm.import_exceptions(
+CREATE OR REPLACE FUNCTION returning_crm.import_exceptions(
 	lines text,
 	tenant text DEFAULT NULL,
 	workspace text DEFAULT 'default')
@@ -538,7 +470,7 @@ REVOKE ALL ON FUNCTION returning_crm.import_exceptions(text, text, text) FROM PU
 COMMENT ON FUNCTION returning_crm.import_exceptions(text, text, text) IS
 	'Imports exceptions, one "value;comment" per line (the comment is optional), and reports every line: added, duplicate (within the input or already on the list) or skipped with the reason (blank, malformed, not UTF-8 in an SQL_ASCII database, comment too long, neither an address nor a number).';
 
-CREATE FUNCTION returning_crm.import_exceptions(
+CREATE OR REPLACE FUNCTION returning_crm.import_exceptions(
 	lines bytea,
 	tenant text DEFAULT NULL,
 	workspace text DEFAULT 'default')
@@ -557,7 +489,7 @@ COMMENT ON FUNCTION returning_crm.import_exceptions(bytea, text, text) IS
 	'Imports exceptions from a file of unknown encoding, as import_exceptions(text): a line that is not UTF-8, or holds a character the database cannot store, is skipped with its number.';
 
 -- The kind, tenant and normalised addresses of one row of an attached table
-CREATE FUNCTION returning_crm._row_addresses(rel regclass, row_id bigint, row_tenant text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION returning_crm._row_addresses(rel regclass, row_id bigint, row_tenant text DEFAULT NULL)
 RETURNS TABLE (tenant text, kind text, value text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -600,7 +532,7 @@ COMMENT ON FUNCTION returning_crm._row_addresses(regclass, bigint, text) IS
 -- The addresses of a lead or order, of its company and of its contact, put
 -- on the list: both sides, so that the contact of a company's order does
 -- not stay routable.  Read with the caller's rights.
-CREATE FUNCTION returning_crm._exclude(kind text, row_id bigint, workspace text,
+CREATE OR REPLACE FUNCTION returning_crm._exclude(kind text, row_id bigint, workspace text,
 									   row_tenant text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -670,7 +602,7 @@ $$;
 COMMENT ON FUNCTION returning_crm._exclude(text, bigint, text, text) IS
 	'The shared body of exclude_lead and exclude_order.';
 
-CREATE FUNCTION returning_crm.exclude_lead(id bigint, workspace text DEFAULT 'default',
+CREATE OR REPLACE FUNCTION returning_crm.exclude_lead(id bigint, workspace text DEFAULT 'default',
 										   tenant text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql
@@ -680,7 +612,7 @@ REVOKE ALL ON FUNCTION returning_crm.exclude_lead(bigint, text, text) FROM PUBLI
 COMMENT ON FUNCTION returning_crm.exclude_lead(bigint, text, text) IS
 	'Puts the e-mail addresses and phone numbers of a lead, of its company and of its contact on the exception list; returns how many were added.';
 
-CREATE FUNCTION returning_crm.exclude_order(id bigint, workspace text DEFAULT 'default',
+CREATE OR REPLACE FUNCTION returning_crm.exclude_order(id bigint, workspace text DEFAULT 'default',
 											tenant text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql
@@ -691,7 +623,7 @@ COMMENT ON FUNCTION returning_crm.exclude_order(bigint, text, text) IS
 	'Puts the e-mail addresses and phone numbers of an order''s company and of its contact (and any of the order itself) on the exception list; returns how many were added.';
 
 -- Matching, for SQL callers
-CREATE FUNCTION returning_crm.find_matches(email text, phone text,
+CREATE OR REPLACE FUNCTION returning_crm.find_matches(email text, phone text,
 										   tenant text DEFAULT NULL, workspace text DEFAULT 'default')
 RETURNS TABLE (entity text, id bigint)
 LANGUAGE C STABLE
@@ -700,7 +632,7 @@ REVOKE ALL ON FUNCTION returning_crm.find_matches(text, text, text, text) FROM P
 COMMENT ON FUNCTION returning_crm.find_matches(text, text, text, text) IS
 	'The attached contacts, companies and open leads of a workspace and tenant with this e-mail address or phone number (raw; both are normalised), one index probe per mapped column.';
 
-CREATE FUNCTION returning_crm.is_excluded(email text, phone text,
+CREATE OR REPLACE FUNCTION returning_crm.is_excluded(email text, phone text,
 										  tenant text DEFAULT NULL, workspace text DEFAULT 'default')
 RETURNS boolean
 LANGUAGE C STABLE

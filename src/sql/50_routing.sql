@@ -1,64 +1,12 @@
--- Inquiry routing: the inquiry log and route_inquiry() (src/routing.c).
--- That routing created an order for a known client in lead-free mode is
--- kept in the order itself, in <prefix>returning_routed.
-
--- Every inquiry, whatever was decided.  Personal data: no privileges for
--- PUBLIC.  route_inquiry() writes it as the table's owner, so callers need
--- no privileges on it; reading it is granted explicitly.
-CREATE TABLE returning_crm.inquiry (
-	id				bigserial PRIMARY KEY,
-	received_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	workspace		text NOT NULL,
-	tenant			text,
-	channel			text NOT NULL CHECK (channel IN ('email', 'call', 'webform', 'chat')),
-	email			text,
-	phone			text,
-	name			text,
-	company_title	text,
-	payload			jsonb,
-	decision		text NOT NULL CHECK (decision IN ('excluded', 'attached_to_order',
-									'attached_to_lead', 'repeat_order', 'repeat_lead',
-									'attached_to_client', 'new_lead', 'new_order')),
-	lead_id			bigint,
-	order_ids		bigint[],
-	contact_id		bigint,
-	company_id		bigint,
-	responsible		text
-);
-CREATE INDEX inquiry_workspace_received_at_idx
-	ON returning_crm.inquiry (workspace, received_at);
-COMMENT ON INDEX returning_crm.inquiry_workspace_received_at_idx IS
-	'Finds the inquiries of a workspace by time.';
-
-COMMENT ON TABLE returning_crm.inquiry IS
-	'Every inquiry routed by returning_crm.route_inquiry(), exclusions included, with the decision and the entities it was bound to. Holds personal data: no privileges for PUBLIC.';
-COMMENT ON COLUMN returning_crm.inquiry.id IS 'Number of the inquiry, returned by route_inquiry() as inquiry_id.';
-COMMENT ON COLUMN returning_crm.inquiry.received_at IS 'Start of the transaction that routed the inquiry.';
-COMMENT ON COLUMN returning_crm.inquiry.workspace IS 'Workspace the inquiry was routed in.';
-COMMENT ON COLUMN returning_crm.inquiry.tenant IS 'Tenant the inquiry was routed for, or NULL in a workspace without tenants.';
-COMMENT ON COLUMN returning_crm.inquiry.channel IS 'How the inquiry came in: email, call, webform or chat.';
-COMMENT ON COLUMN returning_crm.inquiry.email IS 'E-mail address as given.';
-COMMENT ON COLUMN returning_crm.inquiry.phone IS 'Phone number as given.';
-COMMENT ON COLUMN returning_crm.inquiry.name IS 'Name of the sender as given.';
-COMMENT ON COLUMN returning_crm.inquiry.company_title IS 'Company of the sender as given.';
-COMMENT ON COLUMN returning_crm.inquiry.payload IS 'Further column values for the lead or order routing creates, as given.';
-COMMENT ON COLUMN returning_crm.inquiry.decision IS
-	'What routing decided: excluded, attached_to_order, attached_to_lead, repeat_order, repeat_lead, attached_to_client, new_lead or new_order.';
-COMMENT ON COLUMN returning_crm.inquiry.lead_id IS 'Lead created (new_lead, repeat_lead) or attached to (attached_to_lead).';
-COMMENT ON COLUMN returning_crm.inquiry.order_ids IS 'Open orders attached to (attached_to_order) or the order created (repeat_order, new_order).';
-COMMENT ON COLUMN returning_crm.inquiry.contact_id IS 'Contact the inquiry belongs to: the known contact, the contact of a known company that the inquiry matched, or the one created by new_order.';
-COMMENT ON COLUMN returning_crm.inquiry.company_id IS 'Company the inquiry belongs to: the known company, or the company of the known contact.';
-COMMENT ON COLUMN returning_crm.inquiry.responsible IS 'The responsible user routing chose (text form of the responsible column), or NULL.';
-
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.inquiry', '');
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.inquiry_id_seq', '');
-REVOKE ALL ON returning_crm.inquiry FROM PUBLIC;
-REVOKE ALL ON SEQUENCE returning_crm.inquiry_id_seq FROM PUBLIC;
+-- Inquiry routing: route_inquiry() (src/routing.c); its log is
+-- returning_crm.inquiry (10_tables.sql).  That routing created an order for
+-- a known client in lead-free mode is kept in the order itself, in
+-- <prefix>returning_routed.
 
 -- Not SECURITY DEFINER: the lead, order or contact it creates is inserted
 -- with the caller's privileges (and the application's row-level security,
 -- constraints and triggers); only the log lines go in as the log's owner.
-CREATE FUNCTION returning_crm.route_inquiry(
+CREATE OR REPLACE FUNCTION returning_crm.route_inquiry(
 	email text DEFAULT NULL,
 	phone text DEFAULT NULL,
 	name text DEFAULT NULL,
@@ -84,7 +32,7 @@ COMMENT ON FUNCTION returning_crm.route_inquiry(text, text, text, text, text, js
 REVOKE ALL ON FUNCTION returning_crm.route_inquiry(text, text, text, text, text, jsonb, text, text) FROM PUBLIC;
 
 -- The decision table alone (src/routing_decide.c), for its tests
-CREATE FUNCTION returning_crm._routing_decision(checked_channel boolean, listed boolean,
+CREATE OR REPLACE FUNCTION returning_crm._routing_decision(checked_channel boolean, listed boolean,
 	client boolean, client_open_orders boolean, client_open_repeat_leads boolean,
 	lead_free boolean, repeat_sales boolean, open_lead boolean,
 	use_finished_lead boolean, closed_lead boolean)
@@ -97,6 +45,6 @@ COMMENT ON FUNCTION returning_crm._routing_decision(boolean, boolean, boolean, b
 -- holds the tenant's rows: on Citus, route_inquiry() calls this through a
 -- query routed by tenant, so that it is the lock the shards' triggers take
 -- (src/locks.c).  The caller must be able to write the table.
-CREATE FUNCTION returning_crm._lock_bucket(table_name regclass, workspace_key integer,
+CREATE OR REPLACE FUNCTION returning_crm._lock_bucket(table_name regclass, workspace_key integer,
 	space integer, bucket integer) RETURNS void
 	LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'returning_lock_bucket';

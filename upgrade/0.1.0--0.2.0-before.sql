@@ -1,0 +1,156 @@
+-- returning 0.1.0 to 0.2.0, the part before the functions of 0.2.0
+-- (src/sql/ except 10_tables.sql, run again) and the part after
+-- (0.1.0--0.2.0-after.sql).  Built into returning--0.1.0--0.2.0.sql.
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION ""returning"" UPDATE TO '0.2.0'" to load this file. \quit
+
+-- The EXECUTE grants that administrators made on 0.1.0's functions, to make
+-- again on the functions of the same names (0.1.0--0.2.0-after.sql).  A
+-- table of the extension's own for the length of the update; PUBLIC's
+-- privileges are 0.2.0's own.
+CREATE TABLE returning_crm._upgrade_grants (
+	name		name NOT NULL,
+	arguments	text NOT NULL,
+	grantee		oid NOT NULL,
+	grantable	boolean NOT NULL
+);
+INSERT INTO returning_crm._upgrade_grants
+SELECT p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), a.grantee, a.is_grantable
+  FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+ WHERE p.pronamespace OPERATOR(pg_catalog.=) 'returning_crm'::pg_catalog.regnamespace
+   AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+   AND a.grantee OPERATOR(pg_catalog.<>) 0
+   AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+
+-- 0.2.0 creates its event triggers anew.
+DROP EVENT TRIGGER returning_drop;
+
+-- The functions of 0.1.0 go, but for those that objects of the
+-- application's tables use (the trigger functions, the normalisers in index
+-- expressions): 0.2.0 replaces those in place, with their signatures.  The
+-- others may change their signatures, and are created again.
+DO $upgrade$
+DECLARE
+	f regprocedure;
+BEGIN
+	FOR f IN
+		SELECT p.oid::regprocedure
+		  FROM pg_catalog.pg_depend e
+		  JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) e.objid
+		 WHERE e.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+		   AND e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+		   AND e.refobjid OPERATOR(pg_catalog.=) (SELECT x.oid FROM pg_catalog.pg_extension x
+												   WHERE x.extname OPERATOR(pg_catalog.=) 'returning')
+		   AND e.deptype OPERATOR(pg_catalog.=) 'e'
+		   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+							WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+							  AND d.refobjid OPERATOR(pg_catalog.=) p.oid
+							  AND d.deptype OPERATOR(pg_catalog.<>) 'e')
+	LOOP
+		EXECUTE pg_catalog.format('DROP FUNCTION %s', f);
+	END LOOP;
+END
+$upgrade$;
+
+GRANT USAGE ON SCHEMA returning_crm TO PUBLIC;
+
+-- Workspaces and the roles they belong to: the role that attached a
+-- workspace's first table (or first changed its settings or exception list)
+-- owns it, and only members of that role (or superusers) may attach into it,
+-- configure it and change its exception list.
+CREATE TABLE returning_crm.workspace (
+	name		text PRIMARY KEY CHECK (name <> ''),
+	owner		regrole NOT NULL,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE returning_crm.workspace IS
+	'Workspaces and their owner roles. Written by the extension''s functions when a workspace is first used.';
+COMMENT ON COLUMN returning_crm.workspace.owner IS
+	'The role that owns the workspace: its members may attach tables to it, configure it and change its exception list.';
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.workspace', '');
+REVOKE ALL ON returning_crm.workspace FROM PUBLIC;
+GRANT SELECT ON returning_crm.workspace TO PUBLIC;
+
+ALTER TABLE returning_crm.attachment
+	ADD COLUMN responsible_column name,
+	ADD COLUMN date_column name,
+	ADD COLUMN report_views boolean,
+	ADD COLUMN report_view regclass,
+	ADD COLUMN last_reclassified_at timestamptz,
+	ADD COLUMN last_reclassify_changed bigint;
+COMMENT ON COLUMN returning_crm.attachment.responsible_column IS
+	'The column of the user responsible for a row (a manager), which inquiry routing reads and fills.';
+COMMENT ON COLUMN returning_crm.attachment.date_column IS
+	'The date of a lead or order (a date, timestamp or timestamptz column) by which the report view counts months; for orders it defaults to ordered_by when that is a date.';
+COMMENT ON COLUMN returning_crm.attachment.report_views IS
+	'Whether attaching creates the monthly report view beside the table (the report_views parameter).';
+COMMENT ON COLUMN returning_crm.attachment.report_view IS
+	'The monthly report view that attaching created beside the table, or NULL; detach drops it.';
+COMMENT ON COLUMN returning_crm.attachment.last_reclassified_at IS
+	'When returning_crm.reclassify() last ran on the table.';
+COMMENT ON COLUMN returning_crm.attachment.last_reclassify_changed IS
+	'How many rows the last returning_crm.reclassify() of the table changed.';
+COMMENT ON COLUMN returning_crm.attachment.company_column IS
+	'Leads and orders: the company client. Contacts: the company the contact works for (optional), which routing puts beside the contact.';
+
+-- Rules of attached orders and leads tables (src/rules.c, src/sql/37_rules.sql)
+CREATE TABLE returning_crm.rule (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	relid		regclass NOT NULL REFERENCES returning_crm.attachment (relid) ON DELETE CASCADE,
+	state		text NOT NULL CHECK (state IN ('new', 'repeat', 'repeated_inquiry')),
+	set_values	jsonb NOT NULL CHECK (pg_catalog.jsonb_typeof(set_values) = 'object'),
+	name		text,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX ON returning_crm.rule (relid);
+COMMENT ON TABLE returning_crm.rule IS
+	'Rules of attached orders and leads tables: a row that gets the state by its own insert or update has the columns of set_values set, in id order. Written with returning_crm.add_rule() and remove_rule(); detach removes a table''s rules.';
+COMMENT ON COLUMN returning_crm.rule.set_values IS
+	'Column names and the values they are set to, read as the columns'' types.';
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.rule', '');
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.rule_id_seq', '');
+REVOKE ALL ON returning_crm.rule FROM PUBLIC;
+GRANT SELECT ON returning_crm.rule TO PUBLIC;
+
+ALTER TABLE returning_crm.workspace_settings
+	ADD COLUMN notify_channel text CHECK (notify_channel <> '' AND pg_catalog.octet_length(notify_channel) < 64),
+	ADD COLUMN log_changes boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN returning_crm.workspace_settings.notify_channel IS
+	'The channel on which every state change of the workspace''s leads and orders is announced with NOTIFY at commit; NULL sends none.';
+COMMENT ON COLUMN returning_crm.workspace_settings.log_changes IS
+	'When on, every state change of the workspace''s leads and orders is appended to returning_crm.state_change in the same transaction.';
+
+-- The change log: every state change of the leads and orders of a workspace
+-- configured with log_changes => true, appended by the row triggers in the
+-- writer's transaction (src/announce.c).  A worker consumes it, e.g. with
+-- DELETE ... RETURNING over rows picked FOR UPDATE SKIP LOCKED.
+CREATE TABLE returning_crm.state_change (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	changed_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	workspace	text NOT NULL,
+	table_name	regclass NOT NULL,
+	kind		text NOT NULL CHECK (kind IN ('orders', 'leads')),
+	row_id		bigint NOT NULL,
+	tenant		text,
+	old_state	text,
+	new_state	text NOT NULL
+);
+COMMENT ON TABLE returning_crm.state_change IS
+	'State changes of the leads and orders of workspaces with log_changes on: inserts, the application''s updates and history rewrites. Consume and delete at your own pace.';
+COMMENT ON COLUMN returning_crm.state_change.changed_at IS 'Start of the transaction that made the change.';
+COMMENT ON COLUMN returning_crm.state_change.table_name IS 'The attached table.';
+COMMENT ON COLUMN returning_crm.state_change.row_id IS 'The id of the lead or order.';
+COMMENT ON COLUMN returning_crm.state_change.old_state IS 'The state before; NULL for an inserted row.';
+COMMENT ON COLUMN returning_crm.state_change.new_state IS 'The state after.';
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.state_change', '');
+SELECT pg_catalog.pg_extension_config_dump('returning_crm.state_change_id_seq', '');
+-- Read and consumed by the roles the DBA grants it to:
+--   GRANT SELECT, DELETE ON returning_crm.state_change TO worker;
+REVOKE ALL ON returning_crm.state_change FROM PUBLIC;
+
+ALTER TABLE returning_crm.inquiry ADD COLUMN responsible text;
+COMMENT ON COLUMN returning_crm.inquiry.contact_id IS 'Contact the inquiry belongs to: the known contact, the contact of a known company that the inquiry matched, or the one created by new_order.';
+COMMENT ON COLUMN returning_crm.inquiry.company_id IS 'Company the inquiry belongs to: the known company, or the company of the known contact.';
+COMMENT ON COLUMN returning_crm.inquiry.responsible IS 'The responsible user routing chose (text form of the responsible column), or NULL.';
+
+-- The functions, views and event triggers of 0.2.0 follow.
