@@ -56,7 +56,7 @@ run_pgtap() {
 suite "pg_regress" run_regress
 [[ -n $(ls test/isolation/specs/*.spec 2>/dev/null) ]] && suite "isolation" run_isolation
 suite "pgTAP" run_pgtap
-for t in test/differential/run.sh test/dump_restore.sh test/upgrade/run.sh test/odbc/run.sh test/fuzz/run.sh test/datasets/run.sh; do
+for t in test/readme/run.sh test/differential/run.sh test/dump_restore.sh test/upgrade/run.sh test/odbc/run.sh test/fuzz/run.sh test/datasets/run.sh; do
 	[[ -x $t ]] && suite "${t#test/}" "$t"
 done
 # the differential test once more, on orders partitioned by their position

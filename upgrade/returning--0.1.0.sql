@@ -1434,7 +1434,7 @@ REVOKE ALL ON returning_crm.inquiry FROM PUBLIC;
 REVOKE ALL ON SEQUENCE returning_crm.inquiry_id_seq FROM PUBLIC;
 
 -- Orders created by routing an inquiry of a known client in lead-free mode:
--- repeated inquiries by SPEC.md section 3, rule 2, like orders from a
+-- repeated inquiries by rule 2 (README), like orders from a
 -- repeat lead.  The order trigger and the set-based recomputation of
 -- orders.c read it, with the privileges of whoever changes the orders, so
 -- it is readable by all; it holds no personal data.
