@@ -31,6 +31,7 @@
 #include "utils/memutils.h"
 
 #include "announce.h"
+#include "config.h"
 #include "identity.h"
 #include "security.h"
 

@@ -22,6 +22,10 @@
 #include "utils/typcache.h"
 
 #include "announce.h"
+#include "config.h"
+#include "leads.h"
+#include "orders.h"
+#include "positions.h"
 #include "returning.h"
 #include "security.h"
 

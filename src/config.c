@@ -36,6 +36,8 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "config.h"
+#include "positions.h"
 #include "returning.h"
 #include "security.h"
 #include "triggers.h"
@@ -1181,7 +1183,7 @@ invalidate_workspace(const char *workspace)
 													 get_namespace_oid("returning_crm", false)));
 }
 
-bool
+static bool
 value_in_list(const ValueList *list, const char *value)
 {
 	for (int i = 0; i < list->count; i++)

@@ -18,6 +18,9 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 
+#include "config.h"
+#include "orders.h"
+#include "positions.h"
 #include "returning.h"
 
 PG_FUNCTION_INFO_V1(returning_explain);

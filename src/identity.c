@@ -41,10 +41,12 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "config.h"
 #include "identity.h"
-#include "security.h"
 #include "normalize.h"
+#include "positions.h"
 #include "returning.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(normalize_emails);
 PG_FUNCTION_INFO_V1(normalize_phones);

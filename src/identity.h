@@ -20,6 +20,8 @@
 
 #include "nodes/pg_list.h"
 
+#include "returning.h"
+
 /* Kinds of entity a match names */
 #define IDENTITY_CONTACT	'c'
 #define IDENTITY_COMPANY	'o'
@@ -77,5 +79,12 @@ extern List *identity_rank_clients(const char *workspace, const char *tenant,
 
 /* The settings of a workspace; defaults when it has no settings row */
 extern IdentitySettings identity_settings(const char *workspace);
+
+/*
+ * match_on_insert: the lead "tuple", inserted without a client, bound to
+ * the known client its e-mail or phone belongs to (see identity.c).
+ */
+extern HeapTuple identity_bind_lead(AttachedTable *at, HeapTuple tuple,
+									TupleDesc tupdesc);
 
 #endif							/* RETURNING_IDENTITY_H */

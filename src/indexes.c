@@ -38,7 +38,9 @@
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
+#include "config.h"
 #include "indexes.h"
+#include "positions.h"
 
 PG_FUNCTION_INFO_V1(returning_index_definitions);
 

@@ -28,8 +28,14 @@
 #include "utils/rel.h"
 
 #include "announce.h"
-#include "rules.h"
+#include "config.h"
+#include "identity.h"
+#include "leads.h"
+#include "locks.h"
+#include "orders.h"
+#include "positions.h"
 #include "returning.h"
+#include "rules.h"
 #include "security.h"
 #include "statements.h"
 

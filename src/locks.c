@@ -62,6 +62,8 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
+#include "config.h"
+#include "locks.h"
 #include "statements.h"
 
 #define LOCK_TAG_RETURNING	0x5245	/* "RE": a bucket's lock */

@@ -42,9 +42,14 @@
 #include "utils/rel.h"
 
 #include "announce.h"
+#include "config.h"
+#include "locks.h"
+#include "orders.h"
+#include "positions.h"
+#include "probes.h"
+#include "returning.h"
 #include "rewrite.h"
 #include "rules.h"
-#include "returning.h"
 #include "security.h"
 #include "statements.h"
 

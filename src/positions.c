@@ -27,6 +27,8 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
+#include "config.h"
+#include "positions.h"
 #include "returning.h"
 
 /*

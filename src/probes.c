@@ -47,7 +47,10 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
+#include "config.h"
 #include "indexes.h"
+#include "positions.h"
+#include "probes.h"
 #include "returning.h"
 #include "statements.h"
 

@@ -17,16 +17,14 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "config.h"
 #include "returning.h"
 #include "security.h"
+#include "statements.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
-
-/* Extension-owned relcache callback and transaction callbacks */
-extern void config_init(void);
-extern void statements_init(void);
 
 static const char *const state_names[] = {"new", "repeat", "repeated_inquiry"};
 static Datum state_datums[3];
@@ -183,14 +181,14 @@ returning_in_recompute(Relation rel)
 		get_attached_table(RelationGetRelid(rel), ATTACH_ANY)->attached_relid == recompute_relid;
 }
 
-void
+static void
 returning_begin_recompute(Oid relid, Oid *saved)
 {
 	*saved = recompute_relid;
 	recompute_relid = relid;
 }
 
-void
+static void
 returning_end_recompute(Oid saved)
 {
 	recompute_relid = saved;

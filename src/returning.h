@@ -2,8 +2,9 @@
  *
  * returning.h
  *	  Shared declarations of the returning extension: the cached description
- *	  of an attached table, client keys and order positions, per-client
- *	  locks, and the entry points of the lead and order rules.
+ *	  of an attached table, the rows the rules read, client keys and order
+ *	  positions, and the names of the states and the other small pieces
+ *	  that returning.c defines for every rule file.
  *
  *-------------------------------------------------------------------------
  */
@@ -243,79 +244,9 @@ extern HeapTuple set_state(AttachedTable *at, const Row *row, HeapTuple tuple,
 						   TupleDesc tupdesc,
 						   ReturningState state);
 extern bool returning_in_recompute(Relation rel);
-extern void returning_begin_recompute(Oid relid, Oid *saved);
-extern void returning_end_recompute(Oid saved);
 extern uint64 execute_recompute(Oid relid, SPIPlanPtr plan, const char *sql,
 								Datum *args, const char *nulls);
 extern void check_trigger_call(FunctionCallInfo fcinfo, const char *funcname,
 							   bool row_level, bool before);
-
-/* config.c */
-extern AttachedTable *get_attached_table(Oid relid, AttachKind expected);
-extern AttachedTable *trigger_table(struct TriggerData *trigdata, AttachKind expected);
-extern AttachedTable *partner_table(AttachedTable *at);
-extern AttachedTable *described_table(Oid relid);
-extern char *config_member_text(const char *config, const char *key);
-extern bool catalog_is_legacy(void);
-extern void require_current_catalog(const char *what);
-extern AttachedTable *find_attached_table(const char *workspace, AttachKind kind);
-extern void invalidate_workspace(const char *workspace);
-extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);
-extern SPIPlanPtr keep_table_plan(AttachedTable *at, const char *sql, int nargs,
-								  Oid *argtypes);
-extern bool value_in_list(const ValueList *list, const char *value);
-extern bool status_in_list(AttachedTable *at, Datum value, bool isnull,
-						   const ValueList *list);
-extern int64 column_int64(const MappedColumn *col, const Row *row, bool *isnull);
-extern char *column_tenant(AttachedTable *at, const Row *row);
-extern void check_tenant_argument(AttachedTable *at, const char *tenant);
-extern void append_tenant_param(StringInfo buf, AttachedTable *at,
-								const char *alias, int param);
-extern void append_keys_filter(StringInfo buf, AttachedTable *at, const char *alias,
-							   const char *column);
-extern void append_tenant_match(StringInfo buf, AttachedTable *at, const char *alias,
-								const char *column, const char *other);
-
-/* positions.c */
-extern void client_params(const ClientKey *client, Datum *args, char *nulls);
-extern ClientKey client_of(AttachedTable *at, const Row *row);
-extern bool client_equal(const ClientKey *a, const ClientKey *b);
-extern Position position_of(AttachedTable *at, const Row *row);
-extern int	position_cmp(AttachedTable *at, const Position *a, const Position *b);
-extern Position position_copy(AttachedTable *at, const Position *pos);
-extern void append_client_condition(StringInfo buf, AttachedTable *at,
-									const char *alias, ClientKind kind);
-extern void append_position(StringInfo buf, AttachedTable *at, const char *alias,
-							bool desc);
-extern void append_operator(StringInfo buf, Oid typid, int strategy);
-extern void append_base_cast(StringInfo buf, const char *expr, Oid typid);
-extern void append_not_repeat(StringInfo buf, const char *state);
-extern void append_routing_client_filter(StringInfo buf, AttachedTable *at,
-										 const char *alias, ClientKind kind, int param);
-extern void append_client_key_exprs(StringInfo buf, AttachedTable *at,
-									const char *alias);
-extern void append_array_literal(StringInfo buf, const ValueList *list);
-extern void append_won_condition(StringInfo buf, AttachedTable *at,
-								 const char *alias);
-
-/* locks.c: waiting locks, for callers outside the row triggers */
-#define LOCK_SPACE_ADDRESS	2	/* an inquiry's addresses (routing.c) */
-#define ADDRESS_BUCKETS		1024
-extern void lock_bucket(AttachedTable *at, const char *tenant, int space, uint32 bucket);
-extern void lock_client(AttachedTable *at, const ClientKey *client);
-
-/* identity.c */
-extern HeapTuple identity_bind_lead(AttachedTable *at, HeapTuple tuple,
-									TupleDesc tupdesc);
-
-/* orders.c */
-extern uint64 orders_recompute_all(AttachedTable *at);
-extern char *orders_states_sql(AttachedTable *at);
-extern void orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants);
-extern void append_row_after(StringInfo buf, AttachedTable *at, const char *alias,
-							 const char *other);
-
-/* leads.c */
-extern uint64 leads_recompute_all(AttachedTable *at);
 
 #endif							/* RETURNING_H */

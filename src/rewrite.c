@@ -41,11 +41,13 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
-/* How long the first try of a rewrite waits for a row lock */
-#define REWRITE_TRY_WAIT	"1ms"
-
+#include "config.h"
+#include "locks.h"
 #include "rewrite.h"
 #include "statements.h"
+
+/* How long the first try of a rewrite waits for a row lock */
+#define REWRITE_TRY_WAIT	"1ms"
 
 /* The rows a round left to other transactions */
 typedef struct HeldRows

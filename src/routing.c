@@ -69,10 +69,13 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "config.h"
 #include "identity.h"
-#include "routing.h"
+#include "locks.h"
 #include "normalize.h"
+#include "positions.h"
 #include "returning.h"
+#include "routing_decide.h"
 #include "security.h"
 
 PG_FUNCTION_INFO_V1(route_inquiry);

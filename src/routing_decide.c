@@ -28,7 +28,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "routing.h"
+#include "routing_decide.h"
 
 PG_FUNCTION_INFO_V1(returning_routing_decision);
 

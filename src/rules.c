@@ -27,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "config.h"
 #include "rules.h"
 #include "security.h"
 

@@ -45,6 +45,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "config.h"
 #include "returning.h"
 #include "security.h"
 
@@ -52,7 +53,7 @@ PG_FUNCTION_INFO_V1(returning_as_owner);
 PG_FUNCTION_INFO_V1(returning_config_write);
 
 /* The owner of a relation; an error when it does not exist */
-Oid
+static Oid
 table_owner(Oid relid)
 {
 	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
@@ -68,7 +69,7 @@ table_owner(Oid relid)
 }
 
 /* The owner of the extension's configuration tables */
-Oid
+static Oid
 config_owner(void)
 {
 	Oid			nsp = get_namespace_oid("returning_crm", false);

@@ -19,9 +19,6 @@ typedef struct UserSwitch
 	int			guc_level;		/* 0 when no GUC level was opened */
 } UserSwitch;
 
-extern Oid	table_owner(Oid relid);
-extern Oid	config_owner(void);
-
 extern void switch_to_owner(Oid owner, bool maintenance, UserSwitch *saved);
 extern void switch_to_table_owner(Oid relid, bool maintenance, UserSwitch *saved);
 extern void switch_to_config_owner(UserSwitch *saved);

@@ -29,8 +29,12 @@
 #include "utils/rel.h"
 #include "utils/memutils.h"
 
-#include "statements.h"
+#include "config.h"
+#include "positions.h"
+#include "probes.h"
+#include "returning.h"
 #include "security.h"
+#include "statements.h"
 #include "triggers.h"
 
 #define CLIENT_CACHE_SIZE	100000

@@ -10,8 +10,8 @@
 #ifndef RETURNING_STATEMENTS_H
 #define RETURNING_STATEMENTS_H
 
+#include "commands/trigger.h"
 #include "utils/hsearch.h"
-#include "utils/resowner.h"
 
 #include "returning.h"
 
@@ -116,14 +116,17 @@ typedef struct StatementFrame
 	struct StatementFrame *outer;
 } StatementFrame;
 
+/* The transaction callbacks of the frames, registered by _PG_init() */
+extern void statements_init(void);
+
 extern StatementFrame *statement_begin(Relation rel);
+extern StatementFrame *statement_current(Oid relid);
+extern void statement_end(StatementFrame *frame, bool clean);
 extern StatementFrame *statement_of_row(TriggerData *trigdata, AttachKind kind,
 									   AttachedTable **table);
 extern Datum statement_trigger(FunctionCallInfo fcinfo, const char *funcname,
 							   void (*on_end) (TriggerData *trigdata, StatementFrame *frame));
 extern bool statement_wrote_all_rows(StatementFrame *frame, Relation rel);
-extern StatementFrame *statement_current(Oid relid);
-extern void statement_end(StatementFrame *frame, bool clean);
 extern void statement_prefetch_client(StatementFrame *frame, const ClientKey *key);
 extern ClientEntry *statement_client(StatementFrame *frame, const ClientKey *key,
 									 bool *found);
@@ -138,31 +141,7 @@ extern bool statement_is_dirty(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_lead(StatementFrame *frame, int64 id, const char *tenant);
 extern void statement_collect_clients(HTAB *set, ClientKind kind,
 									  Datum *ids, Datum *tenants, int *count);
-
-/* locks.c */
-extern bool statement_lock_client(StatementFrame *frame, AttachedTable *at,
-								  const ClientKey *client);
-extern bool statement_lock_lead(StatementFrame *frame, AttachedTable *at,
-								int64 lead_id, const char *tenant);
-extern void lock_show_rewriting(bool waiting);
-extern bool locks_within(const char *timeout, void (*work) (void *arg), void *arg);
-extern bool locks_settle(StatementFrame *frame);
 extern void statement_collect_leads(StatementFrame *frame, Datum *ids,
 									Datum *tenants, int *count);
-
-/* probes.c */
-extern bool probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
-								   const ClientKey *client, bool exclude_self,
-								   int64 self_id, MemoryContext target,
-								   bool *found, Position *first_won);
-extern bool probe_client_has_orders_direct(StatementFrame *frame, AttachedTable *at,
-										   const ClientKey *client, bool *found);
-extern bool probe_order_after_direct(StatementFrame *frame, AttachedTable *at,
-									 const ClientKey *client, const Position *pos,
-									 bool *found);
-extern bool probe_lead_direct(StatementFrame *frame, AttachedTable *at,
-							  int64 lead_id, const char *tenant, bool *is_repeat);
-extern void probes_close(StatementFrame *frame);
-extern void probes_forget(StatementFrame *frame, ResourceOwner owner);
 
 #endif							/* RETURNING_STATEMENTS_H */

@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
- * routing.h
+ * routing_decide.h
  *	  Inquiry routing: the decisions and the facts they are made from
  *	  (routing_decide.c).
  *
  *-------------------------------------------------------------------------
  */
-#ifndef RETURNING_ROUTING_H
-#define RETURNING_ROUTING_H
+#ifndef RETURNING_ROUTING_DECIDE_H
+#define RETURNING_ROUTING_DECIDE_H
 
 #include "returning.h"
 
@@ -49,4 +49,4 @@ extern Decision routing_decide(const RoutingFacts *facts);
 /* Does the decision need to know whether a closed lead matches? */
 extern bool routing_needs_closed_lead(const RoutingFacts *facts);
 
-#endif							/* RETURNING_ROUTING_H */
+#endif							/* RETURNING_ROUTING_DECIDE_H */
