@@ -253,11 +253,11 @@ returning_explain(PG_FUNCTION_ARGS)
 	{
 		/* a converted lead keeps its state: both states fit its rule */
 		rule = "lead";
-		computed = row.client_kind ? "repeat" : "new";
+		computed = row.client_kind ? STATE_NAME_REPEAT : STATE_NAME_NEW;
 		values[8] = BoolGetDatum(row.state != NULL &&
 								 (strcmp(row.state, computed) == 0 ||
-								  (row.success && (strcmp(row.state, "new") == 0 ||
-												   strcmp(row.state, "repeat") == 0))));
+								  (row.success && (strcmp(row.state, STATE_NAME_NEW) == 0 ||
+												   strcmp(row.state, STATE_NAME_REPEAT) == 0))));
 	}
 	else
 	{
@@ -265,13 +265,13 @@ returning_explain(PG_FUNCTION_ARGS)
 			first_won = first_won_before(at, &row, args, nulls);
 		lead_state = lead_state_of(at, &row, args, nulls);
 		if (!row.client_kind)
-			rule = "3", computed = "new";
+			rule = "3", computed = STATE_NAME_NEW;
 		else if (first_won != 0)
-			rule = "1", computed = "repeat";
-		else if (row.routed || (lead_state && strcmp(lead_state, "repeat") == 0))
-			rule = "2", computed = "repeated_inquiry";
+			rule = "1", computed = STATE_NAME_REPEAT;
+		else if (row.routed || (lead_state && strcmp(lead_state, STATE_NAME_REPEAT) == 0))
+			rule = "2", computed = STATE_NAME_REPEATED_INQUIRY;
 		else
-			rule = "3", computed = "new";
+			rule = "3", computed = STATE_NAME_NEW;
 		values[8] = BoolGetDatum(row.state != NULL && strcmp(row.state, computed) == 0);
 	}
 

@@ -602,7 +602,7 @@ prepare_rank(RankTable *rt, bool orders, int k)
 	}
 	else
 	{
-		appendStringInfo(&buf, "SELECT (SELECT true %s AND t.%s OPERATOR(pg_catalog.=) 'repeat'",
+		appendStringInfo(&buf, "SELECT (SELECT true %s AND t.%s OPERATOR(pg_catalog.=) '" STATE_NAME_REPEAT "'",
 						 cond.data, at->state.name);
 		append_open_condition(&buf, at, "t");
 		appendStringInfo(&buf, " LIMIT 1), (SELECT t.%s::pg_catalog.int8 %s ORDER BY t.%s DESC LIMIT 1)",

@@ -343,7 +343,7 @@ leads_recompute_all(AttachedTable *at)
 	initStringInfo(&computed);
 	appendStringInfo(&computed,
 					 "CASE WHEN l.%s::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[])"
-					 " THEN 'new' WHEN (",
+					 " THEN '" STATE_NAME_NEW "' WHEN (",
 					 at->status.name, quote_literal_cstr(success.data));
 	if (at->company.attnum != InvalidAttrNumber)
 	{
@@ -354,12 +354,12 @@ leads_recompute_all(AttachedTable *at)
 		append_client_condition(&computed, at, "l", CLIENT_CONTACT);
 	else
 		appendStringInfoString(&computed, "false");
-	appendStringInfoString(&computed, ") IS TRUE THEN 'repeat' ELSE 'new' END");
+	appendStringInfoString(&computed, ") IS TRUE THEN '" STATE_NAME_REPEAT "' ELSE '" STATE_NAME_NEW "' END");
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql,
 					 "UPDATE %s AS l SET %s = %s"
-					 " WHERE l.%s IS NULL OR l.%s OPERATOR(pg_catalog.<>) ALL ('{new,repeat}'::pg_catalog.text[])",
+					 " WHERE l.%s IS NULL OR l.%s OPERATOR(pg_catalog.<>) ALL ('{" STATE_NAME_NEW "," STATE_NAME_REPEAT "}'::pg_catalog.text[])",
 					 at->qualified_name, at->state.name, computed.data,
 					 at->state.name, at->state.name);
 

@@ -122,7 +122,7 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 			appendStringInfo(buf, "(%s.%s)::%s", alias, at->tenant.name,
 							 format_type_be_qualified(getBaseType(at->leads_tenant.typid)));
 	}
-	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) 'repeat' LIMIT 1) IS NOT NULL)",
+	appendStringInfo(buf, " AND l.%s OPERATOR(pg_catalog.=) '" STATE_NAME_REPEAT "' LIMIT 1) IS NOT NULL)",
 					 at->leads_state.name);
 }
 
@@ -347,7 +347,7 @@ lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client
 
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
-						 "SELECT l.%s OPERATOR(pg_catalog.=) 'repeat' FROM %s l"
+						 "SELECT l.%s OPERATOR(pg_catalog.=) '" STATE_NAME_REPEAT "' FROM %s l"
 						 " WHERE l.%s OPERATOR(pg_catalog.=) $1",
 						 at->leads_state.name, at->leads_name, at->leads_id.name);
 		if (at->leads_tenant.attnum != InvalidAttrNumber)
@@ -758,13 +758,13 @@ append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind)
 			append_client_condition(sql, at, "o", CLIENT_CONTACT);
 		else
 			appendStringInfoString(sql, "false");
-		appendStringInfoString(sql, ") IS NOT TRUE THEN 'new'");
+		appendStringInfoString(sql, ") IS NOT TRUE THEN '" STATE_NAME_NEW "'");
 	}
 	appendStringInfoString(sql, " WHEN pg_catalog.bool_or(");
 	append_won_condition(sql, at, "o");
-	appendStringInfoString(sql, ") OVER w THEN 'repeat' WHEN ");
+	appendStringInfoString(sql, ") OVER w THEN '" STATE_NAME_REPEAT "' WHEN ");
 	append_lead_is_repeat(sql, at, "o");
-	appendStringInfo(sql, " THEN 'repeated_inquiry' ELSE 'new' END AS state FROM %s o",
+	appendStringInfo(sql, " THEN '" STATE_NAME_REPEATED_INQUIRY "' ELSE '" STATE_NAME_NEW "' END AS state FROM %s o",
 					 at->qualified_name);
 	if (kind != CLIENT_NONE)
 	{
@@ -936,7 +936,7 @@ promote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 	append_not_repeat(&where, psprintf("t.%s", at->state.name));
 
 	parts.from = from.data;
-	parts.state = "'repeat'";
+	parts.state = "'" STATE_NAME_REPEAT "'";
 	parts.where = where.data;
 	return skipping ? rewrite_skipping_sql(at, &parts) : rewrite_waiting_sql(at, &parts);
 }
@@ -1146,7 +1146,7 @@ lead_parts(AttachedTable *at, RewriteParts *parts)
 	initStringInfo(&state);
 	appendStringInfoString(&state, "CASE WHEN ");
 	append_lead_is_repeat(&state, at, "t");
-	appendStringInfoString(&state, " THEN 'repeated_inquiry' ELSE 'new' END");
+	appendStringInfoString(&state, " THEN '" STATE_NAME_REPEATED_INQUIRY "' ELSE '" STATE_NAME_NEW "' END");
 
 	initStringInfo(&where);
 	append_keys_filter(&where, at, "t", at->lead.name);

@@ -258,7 +258,7 @@ append_position(StringInfo buf, AttachedTable *at, const char *alias, bool desc)
 void
 append_not_repeat(StringInfo buf, const char *state)
 {
-	appendStringInfo(buf, "(%s IS NULL OR %s OPERATOR(pg_catalog.<>) 'repeat'::pg_catalog.text)",
+	appendStringInfo(buf, "(%s IS NULL OR %s OPERATOR(pg_catalog.<>) '" STATE_NAME_REPEAT "'::pg_catalog.text)",
 					 state, state);
 }
 

@@ -26,8 +26,12 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-static const char *const state_names[] = {"new", "repeat", "repeated_inquiry"};
-static Datum state_datums[3];
+static const char *const state_names[STATE_COUNT] = {
+	[STATE_NEW] = STATE_NAME_NEW,
+	[STATE_REPEAT] = STATE_NAME_REPEAT,
+	[STATE_REPEATED_INQUIRY] = STATE_NAME_REPEATED_INQUIRY,
+};
+static Datum state_datums[STATE_COUNT];
 
 /* The table whose states the extension is rewriting right now, if any */
 static Oid	recompute_relid = InvalidOid;
@@ -37,7 +41,7 @@ _PG_init(void)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < STATE_COUNT; i++)
 		state_datums[i] = CStringGetTextDatum(state_names[i]);
 	MemoryContextSwitchTo(old);
 
@@ -55,7 +59,7 @@ state_name(ReturningState state)
 ReturningState
 state_from_name(const char *name)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < STATE_COUNT; i++)
 		if (strcmp(name, state_names[i]) == 0)
 			return (ReturningState) i;
 	return STATE_NONE;

@@ -41,6 +41,16 @@ typedef enum ReturningState
 	STATE_REPEATED_INQUIRY
 } ReturningState;
 
+#define STATE_COUNT			3
+
+/*
+ * The names of the states as the column holds them, for state_name() and
+ * for the SQL text built in C: "... = '" STATE_NAME_REPEAT "'".
+ */
+#define STATE_NAME_NEW				"new"
+#define STATE_NAME_REPEAT			"repeat"
+#define STATE_NAME_REPEATED_INQUIRY "repeated_inquiry"
+
 /* A client is a company or, without one, a contact */
 typedef enum ClientKind
 {

@@ -285,7 +285,7 @@ open_rows_of_client(AttachedTable *at, const ClientKey *client, char **responsib
 		append_closed_condition(&sql, at, "o");
 		appendStringInfoString(&sql, ") IS NOT TRUE");
 		if (at->kind == ATTACH_LEADS)
-			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) 'repeat'"
+			appendStringInfo(&sql, " AND o.%s OPERATOR(pg_catalog.=) '" STATE_NAME_REPEAT "'"
 							 " ORDER BY o.%s DESC LIMIT 1",
 							 at->state.name, at->id.name);
 		else
