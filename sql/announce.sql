@@ -11,18 +11,23 @@ CREATE TABLE an.deal (id int PRIMARY KEY, stage text NOT NULL DEFAULT 'new', con
 					  company_id int, lead_id int, created_at date);
 INSERT INTO an.deal VALUES (1, 'new', 7, NULL, NULL, '2024-01-01');
 SELECT returning_crm.attach_leads('an.lead');
+-- rule none (README "Announcements"): the whole-table pass of attach is not
+--    announced
 -- attach classifies order 1: not announced (nothing is configured yet, and
 -- whole-table passes never announce)
 SELECT returning_crm.attach_orders('an.deal', lead_column => 'lead_id', ordered_by => 'created_at');
 
--- 1. The settings: new parameters after default_region; '' clears the channel.
+-- rule none (README "Workspace settings"): notify_channel and log_changes
+-- The settings: new parameters after default_region; '' clears the channel.
 SELECT workspace, notify_channel, log_changes FROM returning_crm.configure(log_changes => true);
 SELECT workspace, notify_channel, log_changes FROM returning_crm.configure(notify_channel => 'crm_states');
 SELECT workspace, notify_channel, log_changes FROM returning_crm.configure(default_region => 'DE');
 SELECT notify_channel, log_changes FROM returning_crm.configure('default', NULL, NULL, NULL, NULL, '', NULL);
 SELECT returning_crm.configure(notify_channel => repeat('x', 64));
 
--- 2. What is logged: inserts (old NULL), history rewrites, leads, the
+-- rule none (README "Announcements"): every state change is announced:
+--    inserts, an application's UPDATE, history rewrites
+-- What is logged: inserts (old NULL), history rewrites, leads, the
 -- orders that a lead's change rewrites, and the rows of a multi-row
 -- statement that its end rewrites.
 INSERT INTO an.deal VALUES (2, 'won', 7, NULL, NULL, '2024-02-01'), (3, 'new', 7, NULL, NULL, '2024-03-01');
@@ -40,7 +45,9 @@ INSERT INTO an.deal VALUES (5, 'new', 9, NULL, NULL, '2024-05-01'), (6, 'won', 9
 SELECT table_name, kind, row_id, tenant, old_state, new_state, changed_at IS NOT NULL AS dated
   FROM returning_crm.state_change ORDER BY id;
 
--- 3. Not logged: a rolled-back change, DELETE, reclassify, attach.
+-- rule none (README "Announcements"): deletes, rolled-back changes and
+--    whole-table passes are not announced
+-- Not logged: a rolled-back change, DELETE, reclassify, attach.
 TRUNCATE returning_crm.state_change;
 BEGIN;
 UPDATE an.deal SET stage = 'won' WHERE id = 4;
@@ -61,7 +68,8 @@ INSERT INTO an.deal VALUES (8, 'new', 7, NULL, NULL, '2025-01-01');
 COMMIT;
 SELECT row_id, old_state, new_state FROM returning_crm.state_change ORDER BY id;
 
--- 4. Tenants are in the log; log_changes off stops it.
+-- rule none (README "Announcements"): the log carries the tenant
+-- Tenants are in the log; log_changes off stops it.
 CREATE TABLE an.tdeal (tenant text, id int, stage text NOT NULL DEFAULT 'new', contact_id int,
 					   created_at date, PRIMARY KEY (tenant, id));
 SELECT returning_crm.attach_orders('an.tdeal', tenant_column => 'tenant', ordered_by => 'created_at',
@@ -74,7 +82,8 @@ SELECT log_changes FROM returning_crm.configure('tenants', log_changes => false)
 INSERT INTO an.tdeal VALUES ('a', 3, 'new', 3, '2024-03-01');
 SELECT workspace, table_name, row_id, tenant, old_state, new_state FROM returning_crm.state_change ORDER BY id;
 
--- 5. The log is the extension's: a writer of the tables cannot read or
+-- rule none (README "Announcements"): the log belongs to the extension
+-- The log is the extension's: a writer of the tables cannot read or
 -- forge it, and still logs through the triggers.
 CREATE ROLE an_writer;
 GRANT USAGE ON SCHEMA an TO an_writer;
@@ -87,6 +96,7 @@ INSERT INTO returning_crm.state_change (workspace, table_name, kind, row_id, new
 	VALUES ('default', 'an.deal', 'orders', 1, 'repeat');
 RESET ROLE;
 SELECT row_id, new_state FROM returning_crm.state_change ORDER BY id;
+-- rule none (README "Configuration tables"): state_change is kept by pg_dump
 -- dumped with the extension's configuration
 SELECT extconfig::regclass[] @> ARRAY['returning_crm.state_change'::regclass] AS dumped
   FROM pg_extension WHERE extname = 'returning';

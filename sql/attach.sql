@@ -9,6 +9,7 @@ INSERT INTO deal VALUES (1, 'won', 1, NULL, NULL, '2024-01-01'), (2, 'new', 1, N
 CREATE TABLE deal2 (id int PRIMARY KEY, stage text, contact_id int, company_id int,
 					lead_id int, created_at timestamptz);
 
+-- rule none (README "Attaching"): attach errors
 -- Unknown table and unknown column
 SELECT returning_crm.attach_orders('no_such_table');
 \echo :LAST_ERROR_SQLSTATE
@@ -16,6 +17,7 @@ SELECT returning_crm.attach_orders('deal', stage_column => 'phase');
 \echo :LAST_ERROR_SQLSTATE
 SELECT returning_crm.attach_orders('deal', ordered_by => 'nope');
 \echo :LAST_ERROR_SQLSTATE
+-- rule none (README "Attaching"): attach checks every mapped column's type
 -- Unusable types: a text id, a text client column, an array as ordered_by,
 -- an integer e-mail column
 SELECT returning_crm.attach_orders('deal', id_column => 'note');
@@ -27,6 +29,7 @@ SELECT returning_crm.attach_orders('deal', ordered_by => 'pos');
 \echo :LAST_ERROR_SQLSTATE
 SELECT returning_crm.attach_orders('deal', email_columns => '{contact_id}');
 \echo :LAST_ERROR_SQLSTATE
+-- rule none (README "Attaching"): attach errors
 -- NULL where something is needed
 SELECT returning_crm.attach_orders(NULL);
 \echo :LAST_ERROR_SQLSTATE
@@ -40,21 +43,28 @@ SELECT returning_crm.attach_orders('deal', won_values => '{won}', lost_values =>
 \echo :LAST_ERROR_SQLSTATE
 SELECT returning_crm.attach_orders('deal', workspace => '');
 \echo :LAST_ERROR_SQLSTATE
+-- rule none (README "Attaching"): an orders table with a lead_column needs the
+--    leads table of its workspace attached first
 -- An orders table with a lead column needs the workspace's leads table
 SELECT returning_crm.attach_orders('deal', lead_column => 'lead_id');
 \echo :LAST_ERROR_SQLSTATE
+-- rule none (README "Attaching"): a table or partitioned table, not a view
 -- Not a table
 CREATE VIEW deal_view AS SELECT * FROM deal;
 SELECT returning_crm.attach_orders('deal_view');
 \echo :LAST_ERROR_SQLSTATE
+-- rule none (README "Attaching"): a unique index on the id column
 -- No unique id
 CREATE TABLE loose (id int, stage text, contact_id int, company_id int);
 SELECT returning_crm.attach_orders('loose');
 \echo :LAST_ERROR_SQLSTATE
+-- rule none (README "Attaching"): a tenant column must be NOT NULL
 -- A tenant column that may be NULL
 CREATE TABLE tdeal (id int PRIMARY KEY, tenant text, stage text, contact_id int, company_id int);
 SELECT returning_crm.attach_orders('tdeal', tenant_column => 'tenant');
 \echo :LAST_ERROR_SQLSTATE
+-- rule none (README "Attaching"): a taken column name is an error:
+--    column_prefix
 -- A name collision on the added columns, then the prefix that avoids it
 ALTER TABLE deal ADD COLUMN is_repeat boolean;
 SELECT returning_crm.attach_orders('deal');
@@ -63,14 +73,18 @@ SELECT returning_crm.attach_orders('deal', column_prefix => repeat('x', 60));
 \echo :LAST_ERROR_SQLSTATE
 SELECT returning_crm.attach_orders('deal', ordered_by => 'created_at', column_prefix => 'crm_') AS classified;
 SELECT id, stage, crm_returning_state, crm_is_new, crm_is_repeat, crm_is_repeated_inquiry, is_repeat FROM deal ORDER BY id;
+-- rule none (README "Attaching"): a failed attach changes nothing
 -- A failed attach left nothing behind: exactly one attachment, the right one
 SELECT relid, workspace, kind, ordered_by, column_prefix FROM returning_crm.attachment;
+-- rule none (README "Attaching"): a workspace holds at most one table of each
+--    kind
 -- A table attached twice, and a second orders table in the workspace
 SELECT returning_crm.attach_orders('deal');
 \echo :LAST_ERROR_SQLSTATE
 SELECT returning_crm.attach_orders('deal2', column_prefix => 'crm_');
 \echo :LAST_ERROR_SQLSTATE
 
+-- rule none (README "Triggers"): the trigger functions refuse to run elsewhere
 -- Trigger functions called by hand or fired the wrong way
 SELECT returning_crm.order_row_trigger();
 \echo :LAST_ERROR_SQLSTATE
@@ -91,6 +105,8 @@ TRUNCATE deal2;
 \echo :LAST_ERROR_SQLSTATE
 DROP TRIGGER wrong ON deal2;
 
+-- rule none (README "Privileges"): only the table's owner attaches and
+--    detaches
 -- Only the owner attaches
 CREATE ROLE regress_app_reader;
 GRANT USAGE ON SCHEMA returning_crm TO regress_app_reader;
@@ -104,6 +120,7 @@ INSERT INTO returning_crm.attachment (relid, workspace, kind, id_column) VALUES 
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
+-- rule none (README "Attaching"): detach
 -- Detach: triggers go, columns and data stay, and the table works unattached
 SELECT returning_crm.detach('deal');
 SELECT returning_crm.detach('deal');
@@ -111,10 +128,13 @@ SELECT returning_crm.detach('deal');
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'deal'::regclass AND NOT tgisinternal;
 INSERT INTO deal (id, stage, contact_id, created_at) VALUES (3, 'new', 1, '2024-03-01');
 SELECT id, crm_returning_state FROM deal ORDER BY id;
+-- rule none (README "Attaching"): attaching again recognises the columns
 -- Attached again, the columns are recognised and the rows classified
 SELECT returning_crm.attach_orders('deal', ordered_by => 'created_at', column_prefix => 'crm_') AS classified;
 SELECT id, crm_returning_state FROM deal ORDER BY id;
 
+-- rule none (README "Attaching"): a leads table cannot be detached while an
+--    orders table links to it
 -- A leads table that an orders table depends on cannot be detached first
 SELECT returning_crm.attach_leads('lead', workspace => 'w2');
 SELECT returning_crm.attach_orders('deal2', lead_column => 'lead_id', column_prefix => 'crm_', workspace => 'w2');
@@ -123,6 +143,8 @@ SELECT returning_crm.detach('lead');
 SELECT returning_crm.detach('deal2');
 SELECT returning_crm.detach('lead');
 
+-- rule client (README "Attaching"): a client's history is that of its
+--    workspace
 -- Workspaces do not see each other: contact 1 won in the default
 -- workspace, not in w3.
 CREATE TABLE deal3 (id int PRIMARY KEY, stage text, contact_id int, company_id int);
@@ -130,6 +152,8 @@ SELECT returning_crm.attach_orders('deal3', workspace => 'w3');
 INSERT INTO deal3 VALUES (1, 'new', 1, NULL);
 SELECT id, returning_state FROM deal3;
 
+-- rule client (README "Attaching"): with a tenant_column, every client is
+--    scoped to the row's tenant
 -- Tenants: the same client id in two tenants is two clients.
 ALTER TABLE tdeal ALTER COLUMN tenant SET NOT NULL;
 SELECT returning_crm.attach_orders('tdeal', tenant_column => 'tenant', workspace => 'tenants');
@@ -138,6 +162,8 @@ SELECT id, tenant, stage, contact_id, returning_state FROM tdeal ORDER BY id;
 UPDATE tdeal SET tenant = 'b' WHERE id = 1;
 SELECT id, tenant, stage, contact_id, returning_state FROM tdeal ORDER BY id;
 
+-- rule none (README "Privileges"): no object on the caller's search_path takes
+--    the place of a built-in one
 -- Immune to the caller's search_path: objects that shadow pg_catalog's
 -- operators in a schema searched first change nothing.
 CREATE SCHEMA evil;
@@ -149,6 +175,7 @@ INSERT INTO deal3 VALUES (2, 'won', 2, NULL), (3, 'new', 2, NULL), (4, 'new', 4,
 SELECT id, returning_state FROM deal3 ORDER BY id;
 RESET search_path;
 
+-- rule none (README "Attaching"): DROP TABLE of an attached table detaches it
 -- DROP TABLE detaches: the attachment goes, and the workspace takes
 -- another table.  A leads table that an orders table of its workspace
 -- links to cannot be dropped alone (as with detach); with it, it can.
@@ -172,6 +199,7 @@ SELECT kind FROM returning_crm.attachment WHERE workspace = 'dropped' ORDER BY k
 DROP TABLE dlead, ddeal;
 SELECT count(*) AS attachments_left FROM returning_crm.attachment WHERE workspace = 'dropped';
 
+-- rule none (README "FAQ"): DROP EXTENSION CASCADE
 -- DROP EXTENSION CASCADE removes triggers and functions, never an app
 -- column or row.
 SELECT count(*) AS rows_before FROM deal;

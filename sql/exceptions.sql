@@ -14,15 +14,23 @@ SELECT returning_crm.attach_companies('company', email_columns => '{email}');
 SELECT returning_crm.attach_leads('lead', email_columns => '{email}', phone_columns => '{phone}');
 SELECT returning_crm.attach_orders('deal');
 
+-- rule none (README "Exception lists"): add_exception() finds the kind and
+--    normalises the value
 -- Kinds are detected and values normalised
 SELECT kind, value, comment FROM returning_crm.add_exception(' Spam@Example.COM ', 'spammer');
 SELECT kind, value, comment FROM returning_crm.add_exception('+44 20 7946 0958');
 SELECT kind, value, comment FROM returning_crm.add_exception('030 / 123 45 67', 'national, region DE');
+-- rule none (README "Exception lists"): adding a value twice returns the row
+--    that is there
 -- A duplicate returns the existing entry unchanged
 SELECT kind, value, comment FROM returning_crm.add_exception('spam@example.com', 'again');
 SELECT count(*) FROM returning_crm.exception;
+-- rule none (README "Exception lists"): unique per workspace, tenant, kind and
+--    value
 -- The same value for a tenant is another entry
 SELECT kind, value, tenant FROM returning_crm.add_exception('spam@example.com', tenant => 't1');
+-- rule none (README "Exception lists"): add_exception() errors (22023),
+--    comment up to 255 characters
 -- Errors
 SELECT returning_crm.add_exception('hello world');
 \echo :LAST_ERROR_SQLSTATE
@@ -37,11 +45,14 @@ SELECT returning_crm.add_exception(repeat('1', 1000000));
 \echo :LAST_ERROR_SQLSTATE
 SELECT returning_crm.add_exception('a@example.com', workspace => '');
 \echo :LAST_ERROR_SQLSTATE
+-- rule none (README "Exception lists"): remove_exception()
 -- Remove
 SELECT returning_crm.remove_exception('SPAM@example.com', tenant => 't1');
 SELECT returning_crm.remove_exception('spam@example.com', tenant => 't1');
 SELECT returning_crm.remove_exception('not a value');
 
+-- rule none (README "Exception lists"): import_exceptions() returns every line
+--    with its status and reason
 -- Import: good, blank, duplicate, malformed, overlong and control characters
 SELECT line, left(value, 30) AS value, status, reason FROM returning_crm.import_exceptions(
 	E'new1@example.com;first\n' ||
@@ -60,12 +71,15 @@ SELECT line, left(value, 30) AS value, status, reason FROM returning_crm.import_
 SELECT kind, value, comment FROM returning_crm.exception WHERE value LIKE 'new%' OR value LIKE '+49171%' ORDER BY value;
 SELECT count(*) FROM returning_crm.import_exceptions('');
 
+-- rule none (README "Exception lists"): import_exceptions() of a large file
 -- Import of 100,000 lines in one call
 SELECT status, count(*) FROM returning_crm.import_exceptions(
 	(SELECT string_agg(CASE WHEN g % 10 = 0 THEN '+4930' || (1000000 + g) ELSE 'bulk' || g || '@example.com' END
 					   || ';bulk', E'\n') FROM generate_series(1, 100000) g),
 	workspace => 'bulk') GROUP BY status ORDER BY status;
 
+-- rule none (README "Exception lists"): exclude_lead() and exclude_order() add
+--    the addresses of the row and of both sides
 -- exclude_lead: the lead's addresses and those of its client
 INSERT INTO company VALUES (1, 'Acme', 'office@acme.example');
 INSERT INTO contact VALUES (1, 'Eve', 'eve@acme.example', '{"+49 30 7777777", "0171 9999999"}', 1);
@@ -83,6 +97,8 @@ SELECT returning_crm.exclude_lead(99);
 SELECT returning_crm.exclude_order(1, workspace => 'nowhere');
 \echo :LAST_ERROR_SQLSTATE
 SELECT kind, value, comment FROM returning_crm.exception WHERE comment LIKE 'Excluded%' ORDER BY comment, kind, value;
+-- rule none (README "Exception lists"): the extension never deletes an
+--    application's row
 -- No record of the application was deleted
 SELECT (SELECT count(*) FROM lead), (SELECT count(*) FROM contact), (SELECT count(*) FROM deal);
 

@@ -24,20 +24,25 @@ INSERT INTO ex.deal VALUES
 	(15, 'new', NULL, NULL, 1, '2024-05-01'),
 	(16, 'won', 7, NULL, NULL, '2024-03-01');
 
--- 1. Rule 1: the first won order positioned before the row; the won order
--- itself and the one before it are not repeat; ties go by id (16 after 10).
+-- rule 1 (README "Why a row has its state"): rule 1 and the first won order positioned
+--    before the row; the won order itself and the one before it are not
+--    repeat (rule 3); ties go by id (16 after 10)
+-- rule 2 (README "Why a row has its state"): order 13 comes from the repeat lead 2: rule 2,
+--    with the lead and its state
+-- rule client (README "Why a row has its state"): order 14, a contact's order whose client is a
+--    company, is the company's: rule 3; order 15 has no client: rule 3
 SELECT d.id, e.* FROM ex.deal d, returning_crm.explain('ex.deal', d.id) e ORDER BY d.id;
--- The statements are kept with the table's description and made anew
--- after DDL: the table renamed.
+-- rule none (README "FAQ"): renaming the table needs nothing: the statements are kept with
+--    the table's description and made anew after DDL
 ALTER TABLE ex.deal RENAME TO deal_renamed;
 SELECT state, rule, first_won_order FROM returning_crm.explain('ex.deal_renamed', 12);
 ALTER TABLE ex.deal_renamed RENAME TO deal;
--- A contact's order whose client is a company is the company's: rule 3.
--- 2. Rule 2 through the lead, and leads: the client makes a lead repeat.
+-- rule lead (README "Why a row has its state"): leads: the client makes a lead repeat
 SELECT l.id, e.* FROM ex.lead l, returning_crm.explain('ex.lead', l.id) e ORDER BY l.id;
 
--- 3. A stored state that the rules no longer give is reported, not hidden:
--- the triggers disabled, the won order moves after the others.
+-- rule none (README "Why a row has its state"): a stored state that the rules no longer give
+--    is reported (consistent false), not hidden: the triggers disabled, the
+--    won order moves after the others; reclassify repairs it
 ALTER TABLE ex.deal DISABLE TRIGGER USER;
 UPDATE ex.deal SET created_at = '2025-01-01' WHERE id IN (10, 16);
 ALTER TABLE ex.deal ENABLE TRIGGER USER;
@@ -45,16 +50,17 @@ SELECT state, rule, first_won_order, consistent FROM returning_crm.explain('ex.d
 SELECT returning_crm.reclassify('ex.deal');
 SELECT state, rule, first_won_order, consistent FROM returning_crm.explain('ex.deal', 12);
 
--- 4. Bad input: an unknown row, a table that is not attached,
--- NULL arguments, a tenant given for a table without tenants.
+-- rule none (README "Why a row has its state"): bad input: an unknown row (P0002), a table
+--    that is not attached, NULL arguments, a tenant given for a table without
+--    tenants
 SELECT * FROM returning_crm.explain('ex.deal', 999);
 CREATE TABLE ex.other (id int PRIMARY KEY);
 SELECT * FROM returning_crm.explain('ex.other', 1);
 SELECT * FROM returning_crm.explain(NULL, 1);
 SELECT * FROM returning_crm.explain('ex.deal', 10, tenant => 'a');
 
--- 5. Tenants: the id is unique per tenant, so the tenant is needed; the
--- other tenant's won orders do not count.
+-- rule 1 (README "Why a row has its state"): tenants: the id is unique per tenant, so the
+--    tenant is needed (22004); the other tenant's won orders do not count
 CREATE TABLE ex.tdeal (tenant text, id int, stage text NOT NULL DEFAULT 'new', contact_id int,
 					   created_at date, PRIMARY KEY (tenant, id));
 SELECT returning_crm.attach_orders('ex.tdeal', tenant_column => 'tenant', ordered_by => 'created_at',
@@ -65,7 +71,8 @@ SELECT * FROM returning_crm.explain('ex.tdeal', 2);
 SELECT state, rule, client_id, first_won_order, consistent FROM returning_crm.explain('ex.tdeal', 2, 'a');
 SELECT state, rule, client_id, first_won_order, consistent FROM returning_crm.explain('ex.tdeal', 2, 'b');
 
--- 6. Look-ups have the caller's rights: without SELECT on the table, no answer.
+-- rule none (README "Why a row has its state"): look-ups have the caller's rights: without
+--    SELECT on the table, no answer (42501)
 CREATE ROLE ex_reader;
 GRANT USAGE ON SCHEMA ex TO ex_reader;
 SET ROLE ex_reader;

@@ -8,8 +8,8 @@ SET client_min_messages = warning;
 CREATE SCHEMA integ;
 
 -- Every order of a table with its state, and whether it matches a
--- from-scratch evaluation of the rules in plain SQL (no leads here): an
--- order is repeat when its client (company when set and not 0, else
+-- from-scratch evaluation of rules 1 and 3 of the README ("The rules") in
+-- plain SQL (no leads here): an order is repeat when its client (company when set and not 0, else
 -- contact when set and not 0) has an order of a won stage positioned
 -- before it by (ordered_by, id), NULL ordered_by last, or by id alone;
 -- else new.  A wrong state shows as 'MISMATCH, expected ...' in verdict.
@@ -47,8 +47,11 @@ SELECT i.indrelid::regclass AS tbl, c.relname AS index_name,
   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
  WHERE obj_description(i.indexrelid, 'pg_class') LIKE 'Kept by the returning extension for %';
 
--- 1. DROP EXTENSION CASCADE, CREATE EXTENSION, and the same orders table
---    attached again with other won stages: first '{won}', then '{paid}'.
+-- rule 1 (README "Indexes that attaching creates"): an index left by an
+--    earlier attachment with another mapping is not used; attaching again
+--    replaces it
+-- DROP EXTENSION CASCADE, CREATE EXTENSION, and the same orders table
+-- attached again with other won stages: first '{won}', then '{paid}'.
 CREATE TABLE integ.deal (id int PRIMARY KEY, stage text NOT NULL DEFAULT 'new',
 						 contact_id int, company_id int, created_at date);
 INSERT INTO integ.deal VALUES
@@ -81,9 +84,10 @@ DELETE FROM integ.deal WHERE id = 7;
 INSERT INTO integ.deal VALUES (16, 'paid', NULL, 20, '2024-02-15');
 SELECT * FROM integ.check('integ.deal', '{paid}', 'created_at');
 
--- 2. A mapped column changed to a type the rules cannot read is an error
---    at the next write that names it; to bigint, everything keeps working,
---    ids beyond the integer range included.
+-- rule none (README "FAQ"): a mapped column changed to another type
+-- A mapped column changed to a type the rules cannot read is an error
+-- at the next write that names it; to bigint, everything keeps working,
+-- ids beyond the integer range included.
 CREATE TABLE integ.typed (id int PRIMARY KEY, stage text NOT NULL DEFAULT 'new',
 						  contact_id int, company_id int);
 SELECT returning_crm.attach_orders('integ.typed', workspace => 'integ_typed');
@@ -103,14 +107,16 @@ DELETE FROM integ.typed WHERE id = 2;
 INSERT INTO integ.typed VALUES (7, 'new', 1, NULL), (8, 'new', 5000000000, NULL);
 SELECT * FROM integ.check('integ.typed', '{won}');
 
--- 3. Renaming the attached table, then its schema: writes afterwards still
---    classify right, and the statements that the extension prepared under
---    the old names are not used (each phase wins a client's order before
---    others and loses it again, which the extension does with prepared
---    statements).  The leads table of the schema, attached with
---    match_on_insert, still binds a lead to the contact with its address
---    (each phase ends with such a lead, so that the rename meets prepared
---    look-ups of the contacts).
+-- rule none (README "FAQ"): renaming the table or its schema needs nothing; a
+--    mapped column renamed fails the next write with a hint
+-- Renaming the attached table, then its schema: writes afterwards still
+-- classify right, and the statements that the extension prepared under
+-- the old names are not used (each phase wins a client's order before
+-- others and loses it again, which the extension does with prepared
+-- statements).  The leads table of the schema, attached with
+-- match_on_insert, still binds a lead to the contact with its address
+-- (each phase ends with such a lead, so that the rename meets prepared
+-- look-ups of the contacts).
 CREATE SCHEMA integ_ren;
 CREATE TABLE integ_ren.deal (id int PRIMARY KEY, stage text NOT NULL DEFAULT 'new',
 							 contact_id int, company_id int, created_at date);
@@ -155,11 +161,13 @@ ALTER TABLE integ_moved.renamed_deal RENAME COLUMN person_id TO contact_id;
 INSERT INTO integ_moved.renamed_deal VALUES (12, 'new', 3, NULL, '2024-05-01'), (13, 'new', 3, NULL, '2024-02-01');
 SELECT * FROM integ.check('integ_moved.renamed_deal', '{won}', 'created_at') WHERE id >= 8;
 
--- 4. Two tables whose 50-character names differ only at the end, attached
---    as orders in two workspaces: each gets its own indexes, with names
---    that are distinct and readable (cut, with a short suffix).  Detaching
---    one leaves every index of the other, which goes on working (the
---    detached one keeps only its index on repeated inquiries, as detach does).
+-- rule none (README "Indexes that attaching creates"): a long table name is
+--    cut and marked with a digest
+-- Two tables whose 50-character names differ only at the end, attached
+-- as orders in two workspaces: each gets its own indexes, with names
+-- that are distinct and readable (cut, with a short suffix).  Detaching
+-- one leaves every index of the other, which goes on working (the
+-- detached one keeps only its index on repeated inquiries, as detach does).
 CREATE TABLE integ.orders_of_the_northern_sales_region_archive_2024_a (
 	id int PRIMARY KEY, stage text NOT NULL DEFAULT 'new', contact_id int, company_id int);
 CREATE TABLE integ.orders_of_the_northern_sales_region_archive_2024_b (
@@ -178,17 +186,20 @@ INSERT INTO integ.orders_of_the_northern_sales_region_archive_2024_b VALUES
 UPDATE integ.orders_of_the_northern_sales_region_archive_2024_b SET stage = 'won' WHERE id = 4;
 SELECT * FROM integ.check('integ.orders_of_the_northern_sales_region_archive_2024_b', '{won}');
 
--- 5. A temporary table cannot be attached.
+-- rule none (README "FAQ"): a temporary table cannot be attached (42809)
+-- A temporary table cannot be attached.
 CREATE TEMPORARY TABLE integ_temp_deal (id int PRIMARY KEY, stage text, contact_id int, company_id int);
 SELECT returning_crm.attach_orders('integ_temp_deal', workspace => 'integ_temp');
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS attachments FROM returning_crm.attachment WHERE workspace = 'integ_temp';
 DROP TABLE integ_temp_deal;
 
--- 6. An application BEFORE ROW trigger whose name sorts after the
---    extension's row trigger would change the row behind its back: INSERTs
---    are refused with a hint.  Renamed to sort before, the state reflects
---    the contact it set.
+-- rule none (README "Triggers"): an application BEFORE ROW trigger that sorts
+--    after zz_returning_row is refused (55000)
+-- An application BEFORE ROW trigger whose name sorts after the
+-- extension's row trigger would change the row behind its back: INSERTs
+-- are refused with a hint.  Renamed to sort before, the state reflects
+-- the contact it set.
 CREATE TABLE integ.trg (id int PRIMARY KEY, stage text NOT NULL DEFAULT 'new',
 						contact_id int, company_id int);
 SELECT returning_crm.attach_orders('integ.trg', workspace => 'integ_trg');
@@ -208,8 +219,10 @@ INSERT INTO integ.trg (id) VALUES (2);
 SELECT * FROM integ.check('integ.trg', '{won}');
 DROP TRIGGER aa_set_contact ON integ.trg;
 
--- 7. Each of the extension's triggers disabled alone: INSERT, UPDATE and
---    DELETE are refused; enabled again, they work.
+-- rule none (README "Triggers"): one of the extension's triggers disabled
+--    while the others are not: refused
+-- Each of the extension's triggers disabled alone: INSERT, UPDATE and
+-- DELETE are refused; enabled again, they work.
 ALTER TABLE integ.trg DISABLE TRIGGER zz_returning_row;
 INSERT INTO integ.trg VALUES (3, 'new', 7, NULL);
 \echo :LAST_ERROR_SQLSTATE
@@ -243,9 +256,11 @@ DELETE FROM integ.trg WHERE id = 1;
 UPDATE integ.trg SET stage = 'won' WHERE id = 2;
 SELECT * FROM integ.check('integ.trg', '{won}');
 
--- 8. Mapping errors: NULL where a column is needed.  An ordered_by of type
---    varchar and of an enum type (ordered as declared, not as text) order
---    orders right.
+-- rule position (README "The rules"): ordered_by of type varchar and of an
+--    enum type (ordered as declared)
+-- Mapping errors: NULL where a column is needed.  An ordered_by of type
+-- varchar and of an enum type (ordered as declared, not as text) order
+-- orders right.
 CREATE TABLE integ.mapped (id int PRIMARY KEY, stage text NOT NULL DEFAULT 'new',
 						   contact_id int, company_id int, ref varchar(20), email text);
 SELECT returning_crm.attach_orders('integ.mapped', id_column => NULL, workspace => 'integ_mapped');
@@ -270,9 +285,11 @@ UPDATE integ.seasonal SET season = 'spring' WHERE id = 3;
 INSERT INTO integ.seasonal (id, stage, contact_id, season) VALUES (5, 'new', 1, 'summer');
 SELECT * FROM integ.check('integ.seasonal', '{won}', 'season');
 
--- 9. Importing exceptions from a file that is not all UTF-8: the bytea
---    overload reports a Latin-1 line (byte E9 alone) as skipped with its
---    number and imports the others; UTF-8 in a comment is kept.
+-- rule none (README "Exception lists"): import_exceptions() skips lines that
+--    are not UTF-8
+-- Importing exceptions from a file that is not all UTF-8: the bytea
+-- overload reports a Latin-1 line (byte E9 alone) as skipped with its
+-- number and imports the others; UTF-8 in a comment is kept.
 SELECT * FROM returning_crm.import_exceptions(
 	convert_to(E'valid@example.com;fine\n', 'UTF8') ||
 	decode('6361666540657861e96d706c652e636f6d3b6c6174696e2d310a', 'hex') ||	-- caf@exa\xe9mple.com;latin-1

@@ -1,4 +1,4 @@
--- The lead rules, one named scenario each.
+-- The leads rule of the README ("The rules"; explain() calls it rule lead).
 CREATE EXTENSION "returning";
 SET client_min_messages = warning;
 CREATE TABLE lead (
@@ -7,7 +7,9 @@ CREATE TABLE lead (
 	contact_id bigint,
 	company_id bigint
 );
--- Rows already there are classified by attach, set-based.
+-- rule lead (README "FAQ"): rows already there are classified by attach, set-based: a lead
+--    with a success status at attach time is new, every other lead is repeat
+--    when it has a client (company 0 is no company)
 INSERT INTO lead (id, status, contact_id, company_id) VALUES
 	(1, 'new', NULL, NULL),
 	(2, 'new', 5, NULL),
@@ -17,52 +19,59 @@ INSERT INTO lead (id, status, contact_id, company_id) VALUES
 SELECT returning_crm.attach_leads('lead') AS classified;
 SELECT id, status, contact_id, company_id, returning_state, is_repeat FROM lead ORDER BY id;
 
--- 1. A lead bound to a contact or a company is repeat; one without is new.
+-- rule lead (README "The rules"): on INSERT, a lead bound to a contact or a company is repeat; one
+--    without is new
+-- rule client (README "The rules"): contact 0 and company 0 are no client
 INSERT INTO lead (id, contact_id, company_id) VALUES (10, 1, NULL), (11, NULL, 2), (12, NULL, NULL), (13, 0, 0);
 SELECT id, contact_id, company_id, returning_state FROM lead WHERE id >= 10 ORDER BY id;
 
--- 2. A repeat lead stays repeat when it is later junk.
+-- rule lead (README "The rules"): an UPDATE recomputes the state: a repeat lead stays repeat when it
+--    is later junk
 UPDATE lead SET status = 'junk' WHERE id = 10;
 SELECT id, status, returning_state FROM lead WHERE id = 10;
 
--- 3. A lead that gets a contact later turns repeat; one that loses it turns new.
+-- rule lead (README "The rules"): an UPDATE recomputes the state: a lead that gets a contact later
+--    turns repeat; one that loses it turns new
 UPDATE lead SET contact_id = 9 WHERE id = 12;
 UPDATE lead SET company_id = NULL WHERE id = 11;
 SELECT id, contact_id, company_id, returning_state FROM lead WHERE id IN (11, 12) ORDER BY id;
 
--- 4. A converted lead does not turn repeat because conversion bound a contact:
---    converting and binding the contact in one UPDATE, or in two.
+-- rule lead (README "The rules"): a lead whose new or old status is a success status keeps its
+--    state: a converted lead does not turn repeat because conversion bound a
+--    contact, converting and binding the contact in one UPDATE, or in two
 INSERT INTO lead (id) VALUES (20), (21);
 UPDATE lead SET status = 'converted', contact_id = 30 WHERE id = 20;
 UPDATE lead SET status = 'converted' WHERE id = 21;
 UPDATE lead SET contact_id = 31 WHERE id = 21;
 SELECT id, status, contact_id, returning_state FROM lead WHERE id IN (20, 21) ORDER BY id;
 
--- 5. ... and a repeat lead that is converted stays repeat.
+-- rule lead (README "The rules"): ... and a repeat lead that is converted stays repeat
 INSERT INTO lead (id, contact_id) VALUES (22, 32);
 UPDATE lead SET status = 'converted' WHERE id = 22;
 SELECT id, status, contact_id, returning_state FROM lead WHERE id = 22;
 
--- 6. The UPDATE that leaves the success status still keeps the state (its
---    old status is a success); the next UPDATE recomputes it.
+-- rule lead (README "The rules"): the UPDATE that leaves the success status still keeps the state
+--    (its old status is a success); the next UPDATE recomputes it
 UPDATE lead SET status = 'in_progress' WHERE id = 21;
 SELECT id, status, contact_id, returning_state FROM lead WHERE id = 21;
 UPDATE lead SET status = 'in_progress' WHERE id = 21;
 SELECT id, status, contact_id, returning_state FROM lead WHERE id = 21;
 
--- 7. The application cannot set the state.
+-- rule history (README "The rules"): the application cannot set the state: whatever it writes is
+--    replaced
 INSERT INTO lead (id, returning_state) VALUES (30, 'repeat');
 UPDATE lead SET returning_state = 'new' WHERE id = 10;
 UPDATE lead SET returning_state = 'anything' WHERE id = 30;
 SELECT id, returning_state FROM lead WHERE id IN (10, 30) ORDER BY id;
 
--- 8. NULLs everywhere: a NULL status is in progress.
+-- rule lead (README "The rules"): NULLs everywhere: a NULL status is in progress (no success status)
 ALTER TABLE lead ALTER COLUMN status DROP NOT NULL;
 INSERT INTO lead (id, status, contact_id) VALUES (40, NULL, NULL), (41, NULL, 3);
 UPDATE lead SET status = NULL WHERE id = 22;
 SELECT id, status, returning_state FROM lead WHERE id IN (22, 40, 41) ORDER BY id;
 
--- 9. Status of another type than text: its text form is compared.
+-- rule lead (README "Attaching"): a status of another type than text: its text form is compared
+--    with the value lists
 CREATE TYPE lead_status AS ENUM ('open', 'won_over', 'spam');
 CREATE TABLE lead2 (id int PRIMARY KEY, st lead_status NOT NULL DEFAULT 'open', person int);
 SELECT returning_crm.attach_leads('lead2', status_column => 'st', contact_column => 'person',
@@ -73,13 +82,14 @@ UPDATE lead2 SET st = 'won_over', person = 8 WHERE id = 1;
 UPDATE lead2 SET person = 8 WHERE id = 2;
 SELECT * FROM lead2 ORDER BY id;
 
--- 10. A lead's state depends on its history, which the row alone does not
---     show: reclassify keeps every state the triggers gave, and repairs only
---     missing or unknown states (rows written while the trigger was off).
+-- rule lead (README "FAQ"): a lead's state depends on its history, which the row alone does
+--    not show: reclassify keeps every state the triggers gave, and repairs
+--    only missing or unknown states (rows written while the trigger was off)
 INSERT INTO lead (id, status, contact_id) VALUES (50, 'converted', 51);
 UPDATE lead SET status = 'in_progress', contact_id = NULL WHERE id = 50;	-- keeps repeat
 SELECT returning_crm.reclassify('lead') AS changed_on_a_kept_table;
--- One trigger of the extension disabled alone: every write is refused
+-- rule none (README "FAQ"): one trigger of the extension disabled alone: every write is
+--    refused (55000)
 ALTER TABLE lead DISABLE TRIGGER zz_returning_row;
 UPDATE lead SET returning_state = NULL WHERE id = 2;
 \echo :LAST_ERROR_SQLSTATE
@@ -92,7 +102,8 @@ ALTER TABLE lead DISABLE TRIGGER zz_returning_statement_begin;
 DELETE FROM lead WHERE id = 2;
 \echo :LAST_ERROR_SQLSTATE
 ALTER TABLE lead ENABLE TRIGGER zz_returning_statement_begin;
--- All of them disabled (the user's choice): states are left to reclassify
+-- rule none (README "FAQ"): all of them disabled (the user's choice): the states go stale and
+--    are left to reclassify
 ALTER TABLE lead DISABLE TRIGGER USER;
 UPDATE lead SET returning_state = NULL WHERE id = 2;
 UPDATE lead SET returning_state = 'bogus' WHERE id = 3;

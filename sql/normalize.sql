@@ -22,6 +22,7 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 --
+-- rule none (README "Normalisation"): normalize_email()
 -- E-mail addresses
 --
 CREATE TEMP TABLE email_case (id serial, input text, expected text);
@@ -139,6 +140,7 @@ FROM email_case
 WHERE returning_crm.normalize_email(input) IS DISTINCT FROM expected;
 
 --
+-- rule none (README "Normalisation"): normalize_phone()
 -- Phone numbers.  A NULL region means the one-argument form, which accepts
 -- only international format.
 --
@@ -285,6 +287,7 @@ SELECT (SELECT count(*) FROM email_case) AS email_cases,
 	   (SELECT count(*) FROM phone_case) AS phone_cases;
 
 --
+-- rule none (README "Normalisation"): an unknown region is an error (22023)
 -- Unknown regions are errors (SQLSTATE 22023), whatever the number
 --
 SELECT returning_crm.normalize_phone('+49 30 12345678', 'XX');
@@ -310,6 +313,7 @@ $$;
 SELECT returning_crm.normalize_phone(repeat('1', 1000000), 'XX');
 
 --
+-- rule none (README "Normalisation"): STRICT
 -- STRICT: NULL in, NULL out (a NULL region too, without an error)
 --
 SELECT returning_crm.normalize_email(NULL) AS email,
@@ -319,6 +323,7 @@ SELECT returning_crm.normalize_email(NULL) AS email,
 	   returning_crm.normalize_phone(NULL::text) AS phone_international;
 
 --
+-- rule none (README "Normalisation"): IMMUTABLE, STRICT and PARALLEL SAFE
 -- Volatility, strictness and parallel safety
 --
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict, p.proparallel,
@@ -329,6 +334,7 @@ WHERE p.pronamespace = 'returning_crm'::regnamespace
 ORDER BY p.oid::regprocedure::text;
 
 --
+-- rule none (README "Normalisation"): usable in expression indexes
 -- In expression indexes
 --
 CREATE TABLE norm_contact (id int PRIMARY KEY, email text, phone text);

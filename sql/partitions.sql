@@ -7,8 +7,10 @@ CREATE EXTENSION "returning";
 SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 CREATE SCHEMA part;
--- 1. A leads table partitioned by status list, an orders table by year,
---    with rows; the unique index on the id includes the partition key.
+-- rule none (README "Attaching"): partitioned tables are attached on the
+--    parent
+-- A leads table partitioned by status list, an orders table by year,
+-- with rows; the unique index on the id includes the partition key.
 CREATE TABLE part.lead (id int, status text NOT NULL DEFAULT 'new', contact_id int, company_id int,
 						PRIMARY KEY (id, status)) PARTITION BY LIST (status);
 CREATE TABLE part.lead_open PARTITION OF part.lead FOR VALUES IN ('new', 'in_progress');
@@ -26,8 +28,9 @@ INSERT INTO part.deal VALUES
 	(5, 'new', NULL, 9, NULL, '2025-06-01');
 SELECT returning_crm.attach_leads('part.lead');
 SELECT returning_crm.attach_orders('part.deal', lead_column => 'lead_id', ordered_by => 'created_at');
--- The rules in plain SQL: rule 1 (a won order of the client positioned
--- before), rule 2 (from a repeat lead, or routed), else new
+-- The rules of the README ("The rules") in plain SQL: rule 1 (a won order of
+-- the client positioned before), rule 2 (from a repeat lead, or routed),
+-- rule 3 (else new)
 CREATE FUNCTION part.mismatches() RETURNS TABLE (id int, created_at date, state text, expected text)
 LANGUAGE sql AS $$
 	WITH o AS (
@@ -59,12 +62,14 @@ SELECT * FROM part.mismatches();
 SELECT tgrelid::regclass AS tbl, string_agg(tgname, ', ' ORDER BY tgname) AS triggers
   FROM pg_trigger WHERE tgrelid::regclass::text LIKE 'part.%' AND NOT tgisinternal
  GROUP BY 1 ORDER BY 1;
+-- rule none (README "Attaching"): a partition cannot be attached on its own
 -- A partition is not attached on its own
 SELECT returning_crm.attach_orders('part.deal_2024');
 \echo :LAST_ERROR_SQLSTATE
 
--- 2. Writes through the parent span partitions: a won order in 2024 makes
---    client 2's later orders (2025) repeat, an earlier one in 2023 too
+-- rule 1 (README "Attaching"): the rules span partitions
+-- Writes through the parent span partitions: a won order in 2024 makes
+-- client 2's later orders (2025) repeat, an earlier one in 2023 too
 INSERT INTO part.deal VALUES (6, 'new', 2, NULL, NULL, '2025-03-01'), (7, 'won', 2, NULL, NULL, '2024-01-15');
 SELECT * FROM part.mismatches();
 UPDATE part.deal SET stage = 'won' WHERE id = 3;
@@ -72,35 +77,44 @@ INSERT INTO part.deal VALUES (8, 'won', 2, NULL, NULL, '2023-02-01');
 SELECT id, created_at, returning_state FROM part.deal WHERE contact_id = 2 ORDER BY created_at;
 SELECT * FROM part.mismatches();
 
--- 3. An UPDATE that moves a row to another partition: client 1's won order
---    moves from 2023 to 2025, after its other order
+-- rule history (README "Attaching"): an UPDATE that moves a row to another
+--    partition is classified like any other
+-- An UPDATE that moves a row to another partition: client 1's won order
+-- moves from 2023 to 2025, after its other order
 UPDATE part.deal SET created_at = '2025-09-01' WHERE id = 1;
 SELECT * FROM part.states WHERE contact_id = 1;
 SELECT * FROM part.mismatches();
 
--- 4. Writes aimed at a partition directly are classified like the others
+-- rule history (README "Attaching"): a statement aimed at a partition directly
+--    keeps every state right
+-- Writes aimed at a partition directly are classified like the others
 INSERT INTO part.deal_2024 VALUES (9, 'won', 1, NULL, NULL, '2024-06-01');
 UPDATE part.deal_2025 SET stage = 'lost' WHERE id = 1;
 DELETE FROM part.deal_2023 WHERE id = 8;
 SELECT * FROM part.states WHERE contact_id IN (1, 2);
 SELECT * FROM part.mismatches();
 
--- 5. A lead's state follows its partition's rows: lead 2 gets a client
---    (repeat), lead 1 loses it; the orders that came from them follow
+-- rule lead (README "The rules"): a lead's state in a partitioned leads table
+-- rule 2 (README "The rules"): the orders from those leads follow
+-- A lead's state follows its partition's rows: lead 2 gets a client
+-- (repeat), lead 1 loses it; the orders that came from them follow
 UPDATE part.lead SET contact_id = 7 WHERE id = 2;
 INSERT INTO part.deal VALUES (10, 'new', 7, NULL, 2, '2025-01-05');
 UPDATE part.lead SET contact_id = NULL WHERE id = 1;
 SELECT id, status, contact_id, returning_state FROM part.lead ORDER BY id;
 SELECT * FROM part.mismatches();
 
--- 6. A partition created later has the triggers and the rules
+-- rule none (README "Attaching"): partitions created later get the triggers
+-- A partition created later has the triggers and the rules
 CREATE TABLE part.deal_2026 PARTITION OF part.deal FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 SELECT count(*) AS triggers_of_2026 FROM pg_trigger WHERE tgrelid = 'part.deal_2026'::regclass;
 INSERT INTO part.deal_2026 VALUES (11, 'new', 2, NULL, NULL, '2026-02-01');
 SELECT id, returning_state FROM part.deal WHERE id = 11;
 
--- 7. ATTACH PARTITION of a table with rows: its orders join their clients'
---    history (client 2's won order of 2022 comes first now)
+-- rule history (README "Attaching"): ATTACH PARTITION changes clients'
+--    histories: the table is reclassified
+-- ATTACH PARTITION of a table with rows: its orders join their clients'
+-- history (client 2's won order of 2022 comes first now)
 CREATE TABLE part.deal_2022 (LIKE part.deal INCLUDING DEFAULTS INCLUDING GENERATED);
 INSERT INTO part.deal_2022 (id, stage, contact_id, created_at) VALUES (12, 'won', 1, '2022-03-01'),
 	(13, 'new', 3, '2022-04-01');
@@ -108,16 +122,19 @@ ALTER TABLE part.deal ATTACH PARTITION part.deal_2022 FOR VALUES FROM ('2022-01-
 SELECT * FROM part.states WHERE contact_id IN (1, 3);
 SELECT * FROM part.mismatches();
 
--- 8. DETACH PARTITION: the remaining orders lose that history; the
---    detached table keeps its rows and none of the extension's triggers
+-- rule history (README "Attaching"): DETACH PARTITION: the table is
+--    reclassified; the detached partition loses the triggers, keeps its rows
+-- DETACH PARTITION: the remaining orders lose that history; the
+-- detached table keeps its rows and none of the extension's triggers
 ALTER TABLE part.deal DETACH PARTITION part.deal_2022;
 SELECT * FROM part.mismatches();
 SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'part.deal_2022'::regclass;
 INSERT INTO part.deal_2022 (id, stage, contact_id, created_at) VALUES (14, 'new', 1, '2022-05-01');
 SELECT count(*) FROM part.deal_2022;
 
--- 9. DROP of a partition (retention) and TRUNCATE of one: client 2's first
---    won orders are in 2024; without them its 2025 orders are not repeat
+-- rule history (README "Attaching"): DROP TABLE and TRUNCATE of a partition
+-- DROP of a partition (retention) and TRUNCATE of one: client 2's first
+-- won orders are in 2024; without them its 2025 orders are not repeat
 SELECT id, created_at, returning_state FROM part.deal WHERE contact_id = 2 ORDER BY created_at;
 TRUNCATE part.deal_2024;
 SELECT id, created_at, returning_state FROM part.deal WHERE contact_id = 2 ORDER BY created_at;
@@ -126,11 +143,13 @@ INSERT INTO part.deal VALUES (15, 'won', 1, NULL, NULL, '2023-01-10');
 DROP TABLE part.deal_2023;
 SELECT * FROM part.states WHERE contact_id = 1;
 SELECT * FROM part.mismatches();
+-- rule 2 (README "Attaching"): TRUNCATE of a leads partition
 -- ... and TRUNCATE of the leads' partition turns its orders back
 TRUNCATE part.lead_open;
 SELECT * FROM part.mismatches();
 
--- 10. reclassify and detach of a partitioned table
+-- rule none (README "Attaching"): reclassify and detach of a partitioned table
+-- reclassify and detach of a partitioned table
 SELECT returning_crm.reclassify('part.deal') AS changed;
 SELECT returning_crm.detach('part.deal');
 SELECT count(*) AS triggers_left FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid

@@ -28,7 +28,9 @@ SELECT g, (ARRAY['won', 'new', 'lost', 'negotiation'])[g % 4 + 1],
   FROM generate_series(1, 400) g;
 INSERT INTO rpt.deal (id, stage, contact_id, amount, created_at) VALUES (401, 'won', 3, 99, NULL);
 
--- 1. The views: for leads with a date_column; for orders the date defaults
+-- rule none (README "Report views"): the monthly report views that attach
+--    creates
+-- The views: for leads with a date_column; for orders the date defaults
 -- to ordered_by, a timestamptz.
 SELECT returning_crm.attach_leads('rpt.lead', date_column => 'created_at');
 SELECT returning_crm.attach_orders('rpt.deal', lead_column => 'lead_id', ordered_by => 'created_at',
@@ -57,7 +59,8 @@ DROP EXTENSION "returning" CASCADE;
 SELECT sum(orders) AS orders_without_the_extension FROM rpt.deal_returning_monthly;
 ROLLBACK;
 
--- 2. The numbers, against a count from scratch, in another time zone
+-- rule none (README "Report views"): the counts of the report views
+-- The numbers, against a count from scratch, in another time zone
 -- than the views were made in.
 SET TimeZone = 'UTC';
 CREATE VIEW rpt.deal_scratch AS
@@ -107,7 +110,9 @@ UPDATE rpt.deal SET stage = 'won' WHERE id IN (1, 2, 5);
 UPDATE rpt.deal SET created_at = '2024-12-31 23:59+00' WHERE id = 7;
 SELECT * FROM rpt.differences;
 
--- 3. Tenants, a pipeline, a date column of type date that is not
+-- rule none (README "Report views"): tenants, pipelines, amounts, a
+--    date_column, a column_prefix
+-- Tenants, a pipeline, a date column of type date that is not
 -- ordered_by (a timestamp), a column prefix.
 CREATE TABLE rpt.tlead (tenant text NOT NULL, id int, status text NOT NULL DEFAULT 'new', contact_id int,
 						company_id int, created_on date, PRIMARY KEY (tenant, id));
@@ -168,7 +173,8 @@ SELECT count(*) AS rows, count(DISTINCT tenant) AS tenants, count(DISTINCT pipel
 SELECT tenant, month, pipeline, orders, new_orders, repeat_orders, repeated_inquiries, won_orders, won_amount
   FROM rpt.tdeal_r_returning_monthly WHERE month = '2024-03-01' ORDER BY tenant, pipeline;
 
--- 4. No view: report_views => false; an ordered_by that is no date and no
+-- rule none (README "Report views"): when no view is created
+-- No view: report_views => false; an ordered_by that is no date and no
 -- date_column; a date_column that is not a date, or not there.
 CREATE TABLE rpt.odeal (id int PRIMARY KEY, stage text, contact_id int, company_id int, created_at timestamptz,
 						pos int, label text);
@@ -197,7 +203,9 @@ SET client_min_messages = warning;
 SELECT report_view, (SELECT count(*) FROM pg_attribute WHERE attrelid = report_view AND attnum > 0) AS columns
   FROM returning_crm.attachment WHERE workspace = 'rpt_long';
 
--- 5. The owner may not create in the table's schema: a notice, no view.
+-- rule none (README "Report views"): an owner that may not create in the
+--    table's schema: a NOTICE, no view
+-- The owner may not create in the table's schema: a notice, no view.
 -- (Attaching creates indexes, which needs that right too, but a leads
 -- table attached again finds its index of repeat leads still there, and its
 -- own indexes on the client columns serve routing.)
@@ -227,7 +235,9 @@ RESET ROLE;
 SELECT c.oid::regclass, c.relowner::regrole FROM pg_class c
  WHERE c.oid = (SELECT report_view FROM returning_crm.attachment WHERE workspace = 'rpt_locked');
 
--- 6. A reader needs SELECT on the table, and sees what row-level security
+-- rule none (README "Report views"): security_invoker: a reader needs SELECT
+--    on the table
+-- A reader needs SELECT on the table, and sees what row-level security
 -- lets it see; status lists only the tables it may read.
 CREATE ROLE regress_rpt_reader;
 GRANT USAGE ON SCHEMA rpt TO regress_rpt_reader;
@@ -247,7 +257,8 @@ SELECT count(*) AS pipeline_one_orders FROM rpt.deal WHERE pipeline_id = 1;
 ALTER TABLE rpt.deal DISABLE ROW LEVEL SECURITY;
 DROP POLICY pipeline_one ON rpt.deal;
 
--- 7. status: triggers, rows by state, reclassify.
+-- rule none (README "Status"): returning_crm.status
+-- status: triggers, rows by state, reclassify.
 SELECT workspace, table_name, kind, triggers_enabled, rows_by_state, rows_exact,
 	   attached_at IS NOT NULL AS attached, last_reclassified_at, last_reclassify_changed
   FROM returning_crm.status ORDER BY workspace, kind;
@@ -289,7 +300,9 @@ SELECT count(*) FROM returning_crm.status;
 RESET returning_crm.status_exact_max_rows;
 SELECT table_name, rows_exact FROM returning_crm.status WHERE table_name = 'rpt.deal'::regclass;
 
--- 8. Progress notices on a table above returning_crm.progress_min_rows
+-- rule none (README "Progress of attach and reclassify"): progress notices and
+--    pg_stat_activity
+-- Progress notices on a table above returning_crm.progress_min_rows
 -- estimated rows (default 1,000,000; lowered here).  The time of each
 -- phase is in the DETAIL, which terse verbosity hides.
 CREATE TABLE rpt.plead (id int PRIMARY KEY, status text, contact_id int, company_id int);
@@ -332,7 +345,9 @@ SELECT returning_crm._progress('rpt.pdeal', 'attach_orders', 'rewrite', 500, now
 	   (SELECT query LIKE 'SELECT returning_crm._progress(%' FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_text;
 RESET returning_crm.progress_min_rows;
 
--- 9. The view stands in the way of a column type change and of DROP TABLE
+-- rule none (README "FAQ"): the report view and ALTER COLUMN TYPE, DROP TABLE
+--    and detach
+-- The view stands in the way of a column type change and of DROP TABLE
 -- (see the FAQ); detach drops it, unless a view of the application's
 -- uses it.
 ALTER TABLE rpt.deal ALTER COLUMN amount TYPE numeric(14, 2);

@@ -4,12 +4,19 @@
 CREATE EXTENSION "returning";
 SET client_min_messages = warning;
 
--- 1. The decision table, without a look-up.  Each row of the table in
---    src/routing_decide.c, then every one of the 1024 combinations of facts
---    against the same table written here in SQL.  The facts, in order:
---    checked channel, listed, client, its open orders, its open repeat
---    leads, lead-free mode, repeat sales, open lead, use_finished_lead,
---    closed lead.
+-- rule excluded (README "Routing inquiries"): its row of the decision table, without a look-up
+-- rule attached_to_order (README "Routing inquiries"): its row of the decision table, without a look-up
+-- rule attached_to_lead (README "Routing inquiries"): its row of the decision table, without a look-up
+-- rule repeat_order (README "Routing inquiries"): its row of the decision table, without a look-up
+-- rule repeat_lead (README "Routing inquiries"): its row of the decision table, without a look-up
+-- rule attached_to_client (README "Routing inquiries"): its row of the decision table, without a look-up
+-- rule new_order (README "Routing inquiries"): its row of the decision table, without a look-up
+-- rule new_lead (README "Routing inquiries"): its row of the decision table, without a look-up
+-- Each row of the table in src/routing_decide.c, then every one of the 1024
+-- combinations of facts against the same table written here in SQL.  The
+-- facts, in order:
+-- checked channel, listed, client, its open orders, its open repeat leads,
+-- lead-free mode, repeat sales, open lead, use_finished_lead, closed lead.
 CREATE FUNCTION decide(b boolean[]) RETURNS text LANGUAGE sql AS $$
 	SELECT returning_crm._routing_decision(b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10])
 $$;
@@ -46,8 +53,8 @@ SELECT decision, count(*) AS combinations,
 	   count(*) FILTER (WHERE decide(b) <> decision) AS mismatches
   FROM expected GROUP BY decision ORDER BY decision;
 
--- 2. A B2B CRM: contacts work for companies (company_column), every table
---    has a responsible manager.
+-- A B2B CRM: contacts work for companies (company_column), every table has
+-- a responsible manager.
 CREATE SCHEMA b2b;
 CREATE TABLE b2b.company (id int PRIMARY KEY, title text, email text, phone text, manager text);
 CREATE TABLE b2b.contact (id int PRIMARY KEY, name text, email text, phone text,
@@ -101,44 +108,52 @@ LANGUAGE sql AS $$
 	SELECT l.company_id, l.contact_id, l.manager, l.returning_state FROM b2b.lead l WHERE l.id = new_lead.id
 $$;
 
--- 2a. Ada mails: Acme's open orders name her, so the mail goes to them (not
---     to a new lead); the responsible is that of the latest by position
---     (order 2, March: manager 8)
+-- rule B2B contacts (README "Routing inquiries"): Ada mails: Acme's open orders name her, so the mail
+--    goes to them (attached_to_order, not a new lead)
+-- rule responsible user (README "Routing inquiries"): of several open orders, the latest by position
+--    (order 2, March: manager 8)
 SELECT * FROM route('Ada@Acme.example');
--- 2b. Ben mails: Bolt's open order does not name him, and he has none of
---     his own: a repeat lead, with Bolt and Ben on it; responsible: Ben has
---     none, so Bolt's (boris)
+-- rule B2B contacts (README "Routing inquiries"): Ben mails: Bolt's open order does not name him, and
+--    he has none of his own: a repeat lead (repeat_lead)
+-- rule both sides (README "Routing inquiries"): the lead carries Bolt and Ben; its client is Bolt, so
+--    it is repeat (rule lead)
+-- rule responsible user (README "Routing inquiries"): Ben has none, so Bolt's (boris)
 SELECT * FROM route('ben@bolt.example');
 SELECT * FROM new_lead(100);
--- ... and Ben again: attached to that lead, not a second one
+-- rule attached_to_lead (README "Routing inquiries"): ... and Ben again: attached to that lead, not a
+--    second one
 SELECT * FROM route('ben@bolt.example');
 SELECT count(*) AS leads_of_ben FROM b2b.lead WHERE contact_id = 12;
--- 2c. A contact and a company matched by one inquiry (Cid's e-mail,
---     Cargo's phone), Cid works for Cargo: the company ranks first, and the
---     repeat lead carries both; responsible: Cargo's (carla)
+-- rule ranking (README "Routing inquiries"): a contact and a company matched by one inquiry (Cid's
+--    e-mail, Cargo's phone), Cid works for Cargo: the company ranks first
+-- rule both sides (README "Routing inquiries"): the repeat lead carries both
+-- rule responsible user (README "Routing inquiries"): Cargo's (carla), the top client's
 SELECT * FROM route('cid@cargo.example', '030 3333333');
 SELECT * FROM new_lead(101);
--- 2d. Only the contact is matched (Dot's phone): her company Dune comes
---     from company_column; responsible: Dot's own (dora)
+-- rule both sides (README "Routing inquiries"): only the contact is matched (Dot's phone): her company
+--    Dune comes from company_column
+-- rule responsible user (README "Routing inquiries"): Dot's own (dora)
 SELECT * FROM route(NULL, '+49 30 4444444', 'call');
 SELECT * FROM new_lead(102);
--- 2e. A contact without a company: the lead carries the contact only
+-- rule both sides (README "Routing inquiries"): a contact without a company: the lead carries the
+--    contact only
 SELECT * FROM route('eli@example.com');
 SELECT * FROM new_lead(103);
--- 2f. Fay's repeat lead of Echo: attached to it, with its responsible (fred)
+-- rule B2B contacts (README "Routing inquiries"): Fay's mail goes to the open repeat lead of her company
+--    Echo that names her (attached_to_lead)
+-- rule responsible user (README "Routing inquiries"): the lead's (fred)
 SELECT * FROM route('fay@echo.example');
--- 2g. Dune (no responsible of its own) mails: the open repeat lead of 2d
---     names Dune, so it takes the mail, with that lead's responsible
+-- rule attached_to_lead (README "Routing inquiries"): Dune (no responsible of its own) mails: the open
+--    repeat lead made for Dot above names Dune, so it takes the mail
+-- rule responsible user (README "Routing inquiries"): that lead's
 SELECT * FROM route('office@dune.example');
 SELECT count(*) AS no_new_lead FROM b2b.lead WHERE id = 104;
--- The rows routing created are classified by the rules: Bolt has no won
--- order, so its lead is repeat (it has a client); the log keeps the sides
--- and the responsible
+-- rule both sides (README "Routing inquiries"): the log keeps both sides and the responsible
 SELECT decision, contact_id, company_id, responsible FROM returning_crm.inquiry ORDER BY id;
 
--- 3. Exclusion covers both sides: an order of a company and a contact, of a
---    company only, of a contact only; a lead with its own address, its
---    company and its contact
+-- rule none (README "Exception lists"): exclude_order excludes both sides: an order of a
+--    company and a contact, of a company only, of a contact only;
+--    exclude_lead a lead's own address, its company's and its contact's
 INSERT INTO b2b.deal (id, company_id, contact_id) VALUES (20, 2, 12), (21, 4, NULL), (22, NULL, 15);
 SELECT returning_crm.exclude_order(20) AS both_sides,
 	   returning_crm.exclude_order(21) AS company_only,
@@ -146,12 +161,14 @@ SELECT returning_crm.exclude_order(20) AS both_sides,
 INSERT INTO b2b.lead (id, email, company_id, contact_id) VALUES (60, 'own@lead.example', 3, 13);
 SELECT returning_crm.exclude_lead(60) AS lead_and_both_sides;
 SELECT kind, value, comment FROM returning_crm.exception ORDER BY comment, kind, value;
--- Ben's next mail is excluded now, and so is Bolt's
+-- rule excluded (README "Routing inquiries"): Ben's next mail is excluded now, and so is Bolt's
 SELECT decision FROM route('ben@bolt.example');
 SELECT decision FROM route('office@bolt.example');
 
--- 4. No responsible column anywhere, contacts without a company column,
---    tenants: the contact's company is not known, nothing is responsible
+-- rule both sides (README "Routing inquiries"): contacts without a company column, tenants: the
+--    contact's company is not known
+-- rule responsible user (README "Routing inquiries"): no responsible column anywhere: nothing is
+--    responsible
 CREATE TABLE b2b.tcontact (id int, tenant int NOT NULL, email text, company_id int,
 						   PRIMARY KEY (tenant, id));
 CREATE TABLE b2b.tlead (id serial, tenant int NOT NULL, status text NOT NULL DEFAULT 'new',
@@ -167,7 +184,8 @@ SELECT decision, lead_id, contact_id, company_id, responsible
 SELECT decision, lead_id, contact_id, company_id, responsible
   FROM returning_crm.route_inquiry('gus@example.com', tenant => '2', workspace => 'plain');
 SELECT tenant, id, contact_id, company_id, returning_state FROM b2b.tlead ORDER BY tenant, id;
--- ids are unique per tenant there: exclusion takes the tenant (22004 without)
+-- rule none (README "Exception lists"): ids are unique per tenant there: exclusion takes
+--    the tenant (22004 without)
 \set SHOW_CONTEXT never
 SELECT returning_crm.exclude_lead(500, 'plain');
 \echo :LAST_ERROR_SQLSTATE

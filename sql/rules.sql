@@ -18,7 +18,8 @@ SELECT returning_crm.attach_orders('ru.deal', lead_column => 'lead_id', ordered_
 								   pipeline_column => 'pipeline_id');
 SELECT returning_crm.attach_contacts('ru.contact', company_column => NULL, name_column => 'name');
 
--- 1. Every error, each with its SQLSTATE.
+-- rule none (README "Rules"): add_rule() checks the whole rule
+-- Every error, each with its SQLSTATE.
 \set ON_ERROR_STOP 0
 SELECT returning_crm.add_rule('ru.deal', 'repeat', '{"nope": 1}');
 \echo :LAST_ERROR_SQLSTATE
@@ -62,7 +63,9 @@ RESET ROLE;
 \set ON_ERROR_STOP 1
 SELECT count(*) AS no_rule_added FROM returning_crm.rule;
 
--- 2. Rules on insert and on update, several of one state in id order (the
+-- rule none (README "Rules"): a rule applies when a row gets its state by its
+--    own write
+-- Rules on insert and on update, several of one state in id order (the
 -- later wins on the same column), a stage set only on open rows.
 SELECT returning_crm.add_rule('ru.deal', 'repeat', '{"pipeline_id": 2, "stage": "NEW"}', 'repeat pipeline') AS r1 \gset
 SELECT returning_crm.add_rule('ru.deal', 'repeat', '{"priority": 5, "pipeline_id": 3}') AS r2 \gset
@@ -87,13 +90,16 @@ UPDATE ru.lead SET contact_id = 8 WHERE id = 2;
 SELECT id, stage, returning_state, pipeline_id, priority, note FROM ru.deal ORDER BY id;
 SELECT id, returning_state, queue FROM ru.lead ORDER BY id;
 
--- 3. A history rewrite fires no rule: an earlier won order makes order 6
+-- rule none (README "Rules"): a state that a history change gives a row fires
+--    no rule
+-- A history rewrite fires no rule: an earlier won order makes order 6
 -- repeat, announced but not moved.
 INSERT INTO ru.deal (id, contact_id, created_at) VALUES (6, 10, '2024-06-01');
 INSERT INTO ru.deal (id, stage, contact_id, created_at) VALUES (7, 'won', 10, '2024-01-01');
 SELECT id, stage, returning_state, pipeline_id, priority FROM ru.deal WHERE id IN (6, 7) ORDER BY id;
 
--- 4. remove_rule; detach removes the table's rules.
+-- rule none (README "Rules"): remove_rule(); detach removes the table's rules
+-- remove_rule; detach removes the table's rules.
 SELECT returning_crm.remove_rule(:r2), returning_crm.remove_rule(:r2);
 INSERT INTO ru.deal (id, contact_id, created_at) VALUES (8, 7, '2024-08-01');
 SELECT id, returning_state, pipeline_id, priority FROM ru.deal WHERE id = 8;
@@ -106,7 +112,8 @@ RESET ROLE;
 SELECT returning_crm.detach('ru.deal');
 SELECT relid, state FROM returning_crm.rule ORDER BY id;
 
--- 5. A rule whose column is dropped later sets nothing for it.
+-- rule none (README "Rules"): a column dropped later is no longer set
+-- A rule whose column is dropped later sets nothing for it.
 ALTER TABLE ru.lead DROP COLUMN queue;
 INSERT INTO ru.lead (id, contact_id) VALUES (3, 8);
 SELECT id, returning_state FROM ru.lead WHERE id = 3;

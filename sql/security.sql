@@ -39,9 +39,11 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION mal.escalate(text) TO PUBLIC;
 
--- 1. The owner's code on its own table: a BEFORE UPDATE trigger, an index
---    expression (a function that lies about being immutable), casts of
---    the status and stage types to text that are the owner's functions.
+-- rule none (README "Privileges"): an application table's code never runs with
+--    more rights than its owner's
+-- The owner's code on its own table: a BEFORE UPDATE trigger, an index
+-- expression (a function that lies about being immutable), casts of
+-- the status and stage types to text that are the owner's functions.
 CREATE TYPE mal.stage AS ENUM ('new', 'won', 'lost');
 CREATE FUNCTION mal.stage_text(mal.stage) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN PERFORM mal.escalate('cast'); RETURN format('%s', $1); END $$;
@@ -102,9 +104,11 @@ SELECT returning_crm.remove_rule(id) FROM returning_crm.rule WHERE relid = 'mal.
 DELETE FROM mal.deal WHERE id = 10;
 ALTER TABLE mal.deal DROP COLUMN prio;
 
--- 2. Operators and functions that shadow the built-in ones: in public (for
---    a domain over the position type, which an exact match would prefer)
---    and in a schema put before pg_catalog on the search_path.  None runs.
+-- rule none (README "Privileges"): no operator or function on the search_path
+--    or in public takes the place of a built-in one
+-- Operators and functions that shadow the built-in ones: in public (for
+-- a domain over the position type, which an exact match would prefer)
+-- and in a schema put before pg_catalog on the search_path.  None runs.
 CREATE DOMAIN public.moment AS timestamptz;
 GRANT CREATE ON SCHEMA public TO regress_mallory;
 CREATE SCHEMA evil AUTHORIZATION regress_mallory;
@@ -177,8 +181,9 @@ SELECT who, what FROM mal.seen WHERE what LIKE 'evil%' OR what LIKE 'public%' OR
 SELECT id, stage, contact_id, returning_state FROM mal.timed ORDER BY id;
 SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'regress_mallory';
 
--- 3. A writer needs nothing but its grants on the table, not even USAGE on
---    the extension's schema: the triggers run as the table's owner.
+-- rule none (README "Triggers"): the triggers run as the table's owner
+-- A writer needs nothing but its grants on the table, not even USAGE on
+-- the extension's schema: the triggers run as the table's owner.
 REVOKE USAGE ON SCHEMA returning_crm FROM PUBLIC;
 GRANT USAGE ON SCHEMA returning_crm TO regress_mallory;
 SET ROLE regress_writer;
@@ -191,9 +196,11 @@ SELECT id, returning_state FROM mal.deal WHERE id >= 20 ORDER BY id;
 RESET ROLE;
 GRANT USAGE ON SCHEMA returning_crm TO PUBLIC;
 
--- 4. Look-ups see only what the caller may see: without SELECT on the
---    contacts table, find_matches fails (42501); with row-level security,
---    rows of the other tenant are not found.
+-- rule none (README "Privileges"): look-ups run with the caller's rights and
+--    row-level security
+-- Look-ups see only what the caller may see: without SELECT on the
+-- contacts table, find_matches fails (42501); with row-level security,
+-- rows of the other tenant are not found.
 GRANT EXECUTE ON FUNCTION returning_crm.find_matches(text, text, text, text),
 	returning_crm.route_inquiry(text, text, text, text, text, jsonb, text, text)
 	TO regress_reader, regress_writer;
@@ -211,9 +218,11 @@ SELECT * FROM returning_crm.find_matches('eve@example.com', NULL, workspace => '
 SELECT * FROM returning_crm.find_matches('tom@example.com', NULL, workspace => 'w_timed') AS visible;
 RESET ROLE;
 
--- 5. Ownership is checked against the current role.  Another role's
---    SECURITY DEFINER wrapper cannot detach mallory's table even when
---    mallory calls it; mallory's own wrapper works for whoever it lets in.
+-- rule none (README "Privileges"): ownership is checked against the current
+--    role
+-- Ownership is checked against the current role.  Another role's
+-- SECURITY DEFINER wrapper cannot detach mallory's table even when
+-- mallory calls it; mallory's own wrapper works for whoever it lets in.
 SET ROLE regress_other;
 CREATE FUNCTION oth.detach_for_me(t regclass) RETURNS void
 LANGUAGE sql SECURITY DEFINER AS $$ SELECT returning_crm.detach(t) $$;
@@ -233,9 +242,10 @@ SELECT returning_crm.reclassify('mal.deal');
 SELECT mal.reclassify_deals() AS through_the_owners_wrapper;
 RESET ROLE;
 
--- 6. Workspaces belong to the role that attached their first table: another
---    application can neither attach into one, nor configure it, nor feed or
---    read its exception list; not even through the internal functions.
+-- rule none (README "Privileges"): workspaces have owners
+-- Workspaces belong to the role that attached their first table: another
+-- application can neither attach into one, nor configure it, nor feed or
+-- read its exception list; not even through the internal functions.
 SELECT workspace, owner FROM (SELECT name AS workspace, owner FROM returning_crm.workspace) w
  WHERE workspace LIKE 'w_%' ORDER BY 1;
 GRANT EXECUTE ON FUNCTION returning_crm.configure(text, boolean, boolean, boolean, text, text, boolean),
@@ -284,10 +294,12 @@ SELECT (returning_crm.configure('w_timed', repeat_sales => false)).repeat_sales;
 RESET ROLE;
 REVOKE regress_mallory FROM regress_other;
 
--- 7. The extension's trigger function put on another table gains nothing:
---    its argument (the configuration a shard's trigger reads) must name the
---    table it fires on, and a partner it names must name that table back.
---    Anyone can read the configuration of mallory's triggers in pg_trigger.
+-- rule none (README "Scaling out with Citus"): a trigger's configuration must
+--    name the table it fires on
+-- The extension's trigger function put on another table gains nothing:
+-- its argument (the configuration a shard's trigger reads) must name the
+-- table it fires on, and a partner it names must name that table back.
+-- Anyone can read the configuration of mallory's triggers in pg_trigger.
 SET ROLE regress_other;
 CREATE TABLE oth.fake (id int PRIMARY KEY, stage text, contact_id int, company_id int,
 					   lead_id int, returning_state text, returning_routed boolean);
@@ -320,9 +332,11 @@ INSERT INTO oth.fake VALUES (2, 'new', 1, NULL, 1);
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
--- 8. The lock function that routing calls on Citus takes the extension's
---    locks only for a role that may write the table: a reader cannot stall
---    the writers of another table (42501), a writer can (as by writing).
+-- rule none (README "Privileges"): _lock_bucket() locks only for a role that
+--    may write the table
+-- The lock function that routing calls on Citus takes the extension's
+-- locks only for a role that may write the table: a reader cannot stall
+-- the writers of another table (42501), a writer can (as by writing).
 SET ROLE regress_reader;
 SELECT returning_crm._lock_bucket('mal.deal', 0, 0, 1);
 \echo :LAST_ERROR_SQLSTATE

@@ -1,3 +1,5 @@
+-- rule none (README "Attaching"): detach removes the triggers and keeps the
+--    added columns and their data
 -- pgTAP: detach removes the triggers and keeps the columns and their data;
 -- the application cannot set the state itself while attached.
 
@@ -20,6 +22,10 @@ CREATE TABLE public.deal (
 );
 DO $$ BEGIN PERFORM returning_crm.attach_orders('public.deal'); END $$;
 
+-- rule history (README "The rules"): the application cannot set
+--    returning_state
+-- rule 1 (README "The rules"): order 2 is repeat
+-- rule 3 (README "The rules"): orders 1 and 3 are new
 -- Whatever the application writes into the state column is replaced: order 1
 -- (first of contact 1) is new, order 2 (after a won order) is repeat, order 3
 -- has no client.

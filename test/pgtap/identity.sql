@@ -1,3 +1,6 @@
+-- rule none (README "Privileges"): the exception list and the workspace
+--    settings
+-- rule none (README "Configuration tables"): kept by pg_dump
 -- Privileges of the exception list and the workspace settings, and their
 -- place in the extension's dumped configuration.
 BEGIN;

@@ -121,7 +121,8 @@ LANGUAGE sql AS $$
 $$;
 
 -- ---------------------------------------------------------------------------
--- 1. The added columns and their types (12 tests)
+-- rule none (README "Added columns"): the added columns and their types
+-- The added columns and their types (12 tests)
 -- ---------------------------------------------------------------------------
 SELECT col_type_is('app', 'deal', 'returning_state', 'text', 'orders: returning_state is text');
 SELECT col_type_is('app', 'deal', 'is_new', 'boolean', 'orders: is_new is boolean');
@@ -162,7 +163,8 @@ SELECT is(
 	'no added column is NOT NULL (the application can still insert without them)');
 
 -- ---------------------------------------------------------------------------
--- 2. Generated columns: STORED, and computed from the state column (9 tests)
+-- rule none (README "Added columns"): the generated columns
+-- Generated columns: STORED, and computed from the state column (9 tests)
 -- ---------------------------------------------------------------------------
 SELECT is(
 	(SELECT array_agg(attname::text ORDER BY attname) FROM pg_attribute
@@ -215,10 +217,13 @@ SELECT is(
 	'prefixed orders: x_is_repeat is computed from x_returning_state');
 
 -- ---------------------------------------------------------------------------
--- 3. Rows that were there before attach are classified, flags consistent
---    (3 tests). Expected: order 1 is the client's first (won) -> new; 2 has
---    the won order 1 before it -> repeat; 3 (contact 6, no won order) comes
---    from lead 1, which has a client -> repeated_inquiry; 4 has no client.
+-- rule 1 (README "Attaching"): attach classifies the rows already there
+-- rule 2 (README "Attaching"): the same
+-- rule 3 (README "Attaching"): the same
+-- Rows that were there before attach are classified, flags consistent
+-- (3 tests). Expected: order 1 is the client's first (won) -> new; 2 has
+-- the won order 1 before it -> repeat; 3 (contact 6, no won order) comes
+-- from lead 1, which has a client -> repeated_inquiry; 4 has no client.
 -- ---------------------------------------------------------------------------
 SELECT is(
 	(SELECT array_agg(returning_state ORDER BY id) FROM app.deal),
@@ -237,7 +242,8 @@ SELECT is(
 	'orders: the stored flags agree with the state of every row');
 
 -- ---------------------------------------------------------------------------
--- 4. Triggers (8 tests)
+-- rule none (README "Triggers"): the extension's triggers
+-- Triggers (8 tests)
 -- ---------------------------------------------------------------------------
 SELECT cmp_ok(
 	(SELECT count(*)::integer FROM pg_temp.triggers('app.deal') WHERE fn_schema = 'returning_crm'),
@@ -270,7 +276,8 @@ SELECT cmp_ok(
 	'>', 0, 'prefixed orders: triggers exist too');
 
 -- ---------------------------------------------------------------------------
--- 5. Indexes the rules need (7 tests)
+-- rule none (README "Indexes that attaching creates"): the indexes
+-- Indexes the rules need (7 tests)
 -- ---------------------------------------------------------------------------
 SELECT ok(EXISTS (SELECT FROM pg_temp.index_keys('app.deal') WHERE keys[1] = 'company_id'),
 	'orders: an index leads with the company column');
@@ -291,7 +298,8 @@ SELECT ok(EXISTS (SELECT FROM pg_temp.index_keys('app.deal_t') WHERE keys[1:2] =
 	'tenanted orders: the contact index is scoped by tenant first');
 
 -- ---------------------------------------------------------------------------
--- 6. Every added column has a COMMENT (BI tools show it) (3 tests)
+-- rule none (README "Added columns"): every added column carries a COMMENT
+-- Every added column has a COMMENT (BI tools show it) (3 tests)
 -- ---------------------------------------------------------------------------
 SELECT is(
 	(SELECT array_agg(c.relname || '.' || a.attname ORDER BY c.relname, a.attname)
@@ -315,7 +323,8 @@ SELECT is(
 	'the application''s own columns get no comment');
 
 -- ---------------------------------------------------------------------------
--- 7. The configuration table (9 tests)
+-- rule none (README "Configuration tables"): returning_crm.attachment
+-- The configuration table (9 tests)
 -- ---------------------------------------------------------------------------
 SELECT has_table('returning_crm', 'attachment', 'returning_crm.attachment exists');
 SELECT is(
@@ -359,7 +368,9 @@ SELECT throws_ok($$SELECT returning_crm.attach_orders('app.not_mine')$$, '42501'
 RESET ROLE;
 
 -- ---------------------------------------------------------------------------
--- 8. Functions live in returning_crm; DROP TABLE detaches (8 tests)
+-- rule none (README "Attaching"): every object lives in returning_crm; DROP
+--    TABLE detaches
+-- Functions live in returning_crm; DROP TABLE detaches (8 tests)
 -- ---------------------------------------------------------------------------
 SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'returning'),
 	'returning_crm', 'the extension''s schema is returning_crm');
@@ -399,14 +410,18 @@ SELECT is((SELECT count(*) FROM information_schema.role_table_grants
 	'PUBLIC may not write any table of the extension');
 
 -- ---------------------------------------------------------------------------
--- 9. reclassify right after attach changes nothing (1 test)
+-- rule none (README "Attaching"): reclassify returns 0 on a table the triggers
+--    have kept
+-- reclassify right after attach changes nothing (1 test)
 -- ---------------------------------------------------------------------------
 SELECT is(returning_crm.reclassify('app.deal'), 0::bigint, 'reclassify after attach changes no order');
 
 -- ---------------------------------------------------------------------------
--- 10. DROP EXTENSION ... CASCADE keeps the application's columns and rows
---     (7 tests). Snapshot the columns (with types) and the full row contents
---     before, compare after.
+-- rule none (README "FAQ"): DROP EXTENSION CASCADE keeps the application's
+--    columns and rows
+-- DROP EXTENSION ... CASCADE keeps the application's columns and rows
+-- (7 tests). Snapshot the columns (with types) and the full row contents
+-- before, compare after.
 -- ---------------------------------------------------------------------------
 CREATE TEMP TABLE before_drop AS
 SELECT c.oid::regclass::text AS rel,
