@@ -28,9 +28,9 @@ INSERT INTO part.deal VALUES
 	(5, 'new', NULL, 9, NULL, '2025-06-01');
 SELECT returning_crm.attach_leads('part.lead');
 SELECT returning_crm.attach_orders('part.deal', lead_column => 'lead_id', ordered_by => 'created_at');
--- The rules of the README ("The rules") in plain SQL: rule 1 (a won order of
--- the client positioned before), rule 2 (from a repeat lead, or routed),
--- rule 3 (else new)
+-- The README's rules ("The rules") in plain SQL: rule 1 (a won order of the
+-- client positioned before), rule 2 (from a repeat lead, or routed), and
+-- else rule 3 (new)
 CREATE FUNCTION part.mismatches() RETURNS TABLE (id int, created_at date, state text, expected text)
 LANGUAGE sql AS $$
 	WITH o AS (
