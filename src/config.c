@@ -630,6 +630,197 @@ partner_confirms(Oid partner, Oid attached, char **config)
 }
 
 /*
+ * The attached table that the configuration of a trigger's argument (its
+ * row "cfg" of returning_crm.attachment) names: relid itself or the table
+ * relid is a shard of, and distributed, if at all, by its tenant column.
+ * Connected to SPI.
+ */
+static Oid
+trigger_config_table(Oid relid, HeapTuple cfg, TupleDesc desc)
+{
+	bool		isnull;
+	Oid			attached;
+	char	   *distribution_column;
+
+	attached = DatumGetObjectId(SPI_getbinval(cfg, desc, SPI_fnumber(desc, "attached"),
+											  &isnull));
+	/* a table distributed by another column: that, before the rest */
+	if (!isnull && relation_is_distributed(attached, &distribution_column))
+	{
+		char	   *tenant = SPI_getvalue(cfg, desc, SPI_fnumber(desc, "tenant_column"));
+
+		if (distribution_column == NULL || tenant == NULL ||
+			strcmp(distribution_column, tenant) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("attached table \"%s\" is distributed by %s, not by its tenant column",
+							get_rel_name(attached),
+							distribution_column ? psprintf("column \"%s\"", distribution_column)
+							: "no column (a reference table)"),
+					 errhint("Distribute the tables of a workspace by their tenant column, co-located.")));
+	}
+	if (isnull || !config_names_relation(relid, attached))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger of table \"%s\" names another table", get_rel_name(relid)),
+				 errdetail("The configuration in the argument of the returning extension's trigger is not that of this table."),
+				 errhint("Use returning_crm.attach_%s() to attach the table.", "*")));
+	return attached;
+}
+
+/*
+ * The mapped columns of the attachment row "cfg", its value lists, and the
+ * functions that read the status, tenant and position columns, into the
+ * description "at" of relid, made in "cxt" (the current memory context).
+ */
+static void
+resolve_mapping(AttachedTable *at, Oid relid, HeapTuple cfg, TupleDesc desc,
+				const char *config, MemoryContext cxt)
+{
+	TypeCacheEntry *typentry;
+	bool		isvarlena;
+	Oid			outfunc;
+
+	resolve_column(&at->id, relid, cfg, desc, "id_column");
+	resolve_column(&at->contact, relid, cfg, desc, "contact_column");
+	resolve_column(&at->company, relid, cfg, desc, "company_column");
+	resolve_column(&at->status, relid, cfg, desc, "status_column");
+	resolve_column(&at->lead, relid, cfg, desc, "lead_column");
+	resolve_column(&at->ordered_by, relid, cfg, desc, "ordered_by");
+	resolve_column(&at->tenant, relid, cfg, desc, "tenant_column");
+	resolve_column(&at->state, relid, cfg, desc, "state_column");
+	{
+		/* read by the reports' SQL alone: checked here, like the others */
+		MappedColumn report_column;
+
+		resolve_column(&report_column, relid, cfg, desc, "pipeline_column");
+		resolve_column(&report_column, relid, cfg, desc, "amount_column");
+	}
+	resolve_column(&at->name, relid, cfg, desc, "name_column");
+	resolve_column(&at->title, relid, cfg, desc, "title_column");
+	resolve_column(&at->responsible, relid, cfg, desc, "responsible_column");
+	resolve_column(&at->routed, relid, cfg, desc, "routed_column");
+	at->legacy_routed = at->kind == ATTACH_ORDERS && config == NULL && catalog_is_legacy();
+	at->n_email = resolve_columns(&at->email, relid, cfg, desc, "email_columns");
+	at->n_phone = resolve_columns(&at->phone, relid, cfg, desc, "phone_columns");
+	{
+		bool		isnull;
+		Datum		v = SPI_getbinval(cfg, desc, SPI_fnumber(desc, "match_on_insert"), &isnull);
+
+		at->match_on_insert = !isnull && DatumGetBool(v);
+		at->new_status = SPI_getvalue(cfg, desc, SPI_fnumber(desc, "new_status"));
+	}
+	load_values(&at->success, cfg, desc, "success_values");
+	load_values(&at->failure, cfg, desc, "failure_values");
+
+	if (at->status.attnum != InvalidAttrNumber)
+	{
+		getTypeOutputInfo(at->status.typid, &outfunc, &isvarlena);
+		fmgr_info_cxt(outfunc, &at->status_out, cxt);
+	}
+	if (at->tenant.attnum != InvalidAttrNumber)
+	{
+		getTypeOutputInfo(at->tenant.typid, &outfunc, &isvarlena);
+		fmgr_info_cxt(outfunc, &at->tenant_out, cxt);
+		getTypeInputInfo(at->tenant.typid, &at->tenant_input, &at->tenant_ioparam);
+	}
+	at->column_prefix = SPI_getvalue(cfg, desc, SPI_fnumber(desc, "column_prefix"));
+	if (at->ordered_by.attnum != InvalidAttrNumber)
+	{
+		typentry = lookup_type_cache(at->ordered_by.typid, TYPECACHE_CMP_PROC_FINFO);
+		if (!OidIsValid(typentry->cmp_proc_finfo.fn_oid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("could not identify a comparison function for type %s",
+							format_type_be(at->ordered_by.typid))));
+		fmgr_info_copy(&at->position_cmp, &typentry->cmp_proc_finfo, cxt);
+	}
+}
+
+/*
+ * The partner table of the workspace, leads for orders and orders for
+ * leads, into the description "at" of relid, made in "cxt": read with
+ * "json_plan" from the configuration "config_jsonb" of a trigger's argument
+ * (config), else with "plan" from returning_crm.attachment.
+ */
+static void
+load_partner(AttachedTable *at, Oid relid, Oid attached, const char *config,
+			 Datum config_jsonb, SPIPlanPtr plan, SPIPlanPtr json_plan,
+			 MemoryContext cxt)
+{
+	Datum		args[2];
+	int			rc;
+	MemoryContext caller;
+	bool		isvarlena;
+	Oid			outfunc;
+
+	args[0] = CStringGetTextDatum(at->workspace);
+	if (at->kind == ATTACH_ORDERS && at->lead.attnum != InvalidAttrNumber)
+		args[1] = CStringGetTextDatum("leads");
+	else if (at->kind == ATTACH_LEADS)
+		args[1] = CStringGetTextDatum("orders");
+	else
+		args[1] = (Datum) 0;
+
+	if (args[1] == (Datum) 0)
+		return;
+
+	if (config != NULL)
+		rc = SPI_execute_plan(json_plan, &config_jsonb, NULL, true, 1);
+	else
+		rc = SPI_execute_plan(plan, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read returning_crm.attachment");
+	if (SPI_processed > 0)
+	{
+		HeapTuple	p = SPI_tuptable->vals[0];
+		TupleDesc	pdesc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			prelid = DatumGetObjectId(SPI_getbinval(p, pdesc, 1, &isnull));
+
+		/*
+		 * A partner named by a trigger's argument must name this table
+		 * back in its own trigger: a trigger that anyone can put on a
+		 * table of theirs never reaches another role's table.
+		 */
+		char	   *partner_config = NULL;
+
+		if (config != NULL && (isnull || !partner_confirms(prelid, attached, &partner_config)))
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("the partner of table \"%s\" does not name it", get_rel_name(relid)),
+					 errdetail("The table that the configuration of its trigger names as its %s table is not attached with it.",
+							   at->kind == ATTACH_ORDERS ? "leads" : "orders")));
+
+		if (at->on_shard)
+			prelid = colocated_shard(relid, attached, prelid);
+		caller = MemoryContextSwitchTo(cxt);
+		if (partner_config != NULL)
+			at->partner_config = pstrdup(partner_config);
+		if (at->kind == ATTACH_ORDERS)
+		{
+			at->leads_relid = prelid;
+			at->leads_name = qualified_name(prelid);
+			resolve_column(&at->leads_id, prelid, p, pdesc, "id_column");
+			resolve_column(&at->leads_tenant, prelid, p, pdesc, "tenant_column");
+			resolve_column(&at->leads_state, prelid, p, pdesc, "state_column");
+			if (at->leads_tenant.attnum != InvalidAttrNumber)
+			{
+				getTypeOutputInfo(at->leads_tenant.typid, &outfunc, &isvarlena);
+				fmgr_info_cxt(outfunc, &at->leads_tenant_out, cxt);
+			}
+		}
+		else
+		{
+			SPI_getbinval(p, pdesc, 5, &isnull);
+			if (!isnull)
+				at->orders_relid = prelid;
+		}
+		MemoryContextSwitchTo(caller);
+	}
+}
+
+/*
  * Read one row of returning_crm.attachment.  Returns NULL when the table is
  * not attached.  The caller is connected to SPI; the description is made in
  * a memory context of its own.
@@ -656,9 +847,6 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	HeapTuple	cfg;
 	TupleDesc	desc;
 	char	   *kind;
-	TypeCacheEntry *typentry;
-	bool		isvarlena;
-	Oid			outfunc;
 
 	if (partner_plan == NULL)
 	{
@@ -697,33 +885,7 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	cfg = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	if (config != NULL)
-	{
-		bool		isnull;
-
-		attached = DatumGetObjectId(SPI_getbinval(cfg, desc, SPI_fnumber(desc, "attached"),
-												  &isnull));
-		/* a table distributed by another column: that, before the rest */
-		if (!isnull && relation_is_distributed(attached, &distribution_column))
-		{
-			char	   *tenant = SPI_getvalue(cfg, desc, SPI_fnumber(desc, "tenant_column"));
-
-			if (distribution_column == NULL || tenant == NULL ||
-				strcmp(distribution_column, tenant) != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("attached table \"%s\" is distributed by %s, not by its tenant column",
-								get_rel_name(attached),
-								distribution_column ? psprintf("column \"%s\"", distribution_column)
-								: "no column (a reference table)"),
-						 errhint("Distribute the tables of a workspace by their tenant column, co-located.")));
-		}
-		if (isnull || !config_names_relation(relid, attached))
-			ereport(ERROR,
-					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-					 errmsg("trigger of table \"%s\" names another table", get_rel_name(relid)),
-					 errdetail("The configuration in the argument of the returning extension's trigger is not that of this table."),
-					 errhint("Use returning_crm.attach_%s() to attach the table.", "*")));
-	}
+		attached = trigger_config_table(relid, cfg, desc);
 
 	if (config != NULL && relid != attached && !get_rel_relispartition(relid))
 		shard_key = shard_range_key(relid);
@@ -767,122 +929,12 @@ load_attached_table(Oid relid, Oid attached, const char *config)
 	at->sql_relid = at->on_shard ? relid : attached;
 	at->qualified_name = qualified_name(at->sql_relid);
 
-	resolve_column(&at->id, relid, cfg, desc, "id_column");
-	resolve_column(&at->contact, relid, cfg, desc, "contact_column");
-	resolve_column(&at->company, relid, cfg, desc, "company_column");
-	resolve_column(&at->status, relid, cfg, desc, "status_column");
-	resolve_column(&at->lead, relid, cfg, desc, "lead_column");
-	resolve_column(&at->ordered_by, relid, cfg, desc, "ordered_by");
-	resolve_column(&at->tenant, relid, cfg, desc, "tenant_column");
-	resolve_column(&at->state, relid, cfg, desc, "state_column");
-	resolve_column(&at->pipeline, relid, cfg, desc, "pipeline_column");
-	resolve_column(&at->amount, relid, cfg, desc, "amount_column");
-	resolve_column(&at->name, relid, cfg, desc, "name_column");
-	resolve_column(&at->title, relid, cfg, desc, "title_column");
-	resolve_column(&at->responsible, relid, cfg, desc, "responsible_column");
-	resolve_column(&at->routed, relid, cfg, desc, "routed_column");
-	at->legacy_routed = at->kind == ATTACH_ORDERS && config == NULL && catalog_is_legacy();
-	at->n_email = resolve_columns(&at->email, relid, cfg, desc, "email_columns");
-	at->n_phone = resolve_columns(&at->phone, relid, cfg, desc, "phone_columns");
-	{
-		bool		isnull;
-		Datum		v = SPI_getbinval(cfg, desc, SPI_fnumber(desc, "match_on_insert"), &isnull);
-
-		at->match_on_insert = !isnull && DatumGetBool(v);
-		at->new_status = SPI_getvalue(cfg, desc, SPI_fnumber(desc, "new_status"));
-	}
-	load_values(&at->success, cfg, desc, "success_values");
-	load_values(&at->failure, cfg, desc, "failure_values");
-
-	if (at->status.attnum != InvalidAttrNumber)
-	{
-		getTypeOutputInfo(at->status.typid, &outfunc, &isvarlena);
-		fmgr_info_cxt(outfunc, &at->status_out, cxt);
-	}
-	if (at->tenant.attnum != InvalidAttrNumber)
-	{
-		getTypeOutputInfo(at->tenant.typid, &outfunc, &isvarlena);
-		fmgr_info_cxt(outfunc, &at->tenant_out, cxt);
-		getTypeInputInfo(at->tenant.typid, &at->tenant_input, &at->tenant_ioparam);
-	}
-	at->column_prefix = SPI_getvalue(cfg, desc, SPI_fnumber(desc, "column_prefix"));
-	if (at->ordered_by.attnum != InvalidAttrNumber)
-	{
-		typentry = lookup_type_cache(at->ordered_by.typid, TYPECACHE_CMP_PROC_FINFO);
-		if (!OidIsValid(typentry->cmp_proc_finfo.fn_oid))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_FUNCTION),
-					 errmsg("could not identify a comparison function for type %s",
-							format_type_be(at->ordered_by.typid))));
-		fmgr_info_copy(&at->position_cmp, &typentry->cmp_proc_finfo, cxt);
-	}
+	resolve_mapping(at, relid, cfg, desc, config, cxt);
 
 	/* The partner table of the workspace: leads for orders, orders for leads */
 	MemoryContextSwitchTo(old);
-	args[0] = CStringGetTextDatum(at->workspace);
-	if (at->kind == ATTACH_ORDERS && at->lead.attnum != InvalidAttrNumber)
-		args[1] = CStringGetTextDatum("leads");
-	else if (at->kind == ATTACH_LEADS)
-		args[1] = CStringGetTextDatum("orders");
-	else
-		args[1] = (Datum) 0;
-
-	if (args[1] != (Datum) 0)
-	{
-		if (config != NULL)
-			rc = SPI_execute_plan(partner_json_plan, &config_jsonb, NULL, true, 1);
-		else
-			rc = SPI_execute_plan(partner_plan, args, NULL, true, 1);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "could not read returning_crm.attachment");
-		if (SPI_processed > 0)
-		{
-			HeapTuple	p = SPI_tuptable->vals[0];
-			TupleDesc	pdesc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			Oid			prelid = DatumGetObjectId(SPI_getbinval(p, pdesc, 1, &isnull));
-
-			/*
-			 * A partner named by a trigger's argument must name this table
-			 * back in its own trigger: a trigger that anyone can put on a
-			 * table of theirs never reaches another role's table.
-			 */
-			char	   *partner_config = NULL;
-
-			if (config != NULL && (isnull || !partner_confirms(prelid, attached, &partner_config)))
-				ereport(ERROR,
-						(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-						 errmsg("the partner of table \"%s\" does not name it", get_rel_name(relid)),
-						 errdetail("The table that the configuration of its trigger names as its %s table is not attached with it.",
-								   at->kind == ATTACH_ORDERS ? "leads" : "orders")));
-
-			if (at->on_shard)
-				prelid = colocated_shard(relid, attached, prelid);
-			MemoryContextSwitchTo(cxt);
-			if (partner_config != NULL)
-				at->partner_config = pstrdup(partner_config);
-			if (at->kind == ATTACH_ORDERS)
-			{
-				at->leads_relid = prelid;
-				at->leads_name = qualified_name(prelid);
-				resolve_column(&at->leads_id, prelid, p, pdesc, "id_column");
-				resolve_column(&at->leads_tenant, prelid, p, pdesc, "tenant_column");
-				resolve_column(&at->leads_state, prelid, p, pdesc, "state_column");
-				if (at->leads_tenant.attnum != InvalidAttrNumber)
-				{
-					getTypeOutputInfo(at->leads_tenant.typid, &outfunc, &isvarlena);
-					fmgr_info_cxt(outfunc, &at->leads_tenant_out, cxt);
-				}
-			}
-			else
-			{
-				SPI_getbinval(p, pdesc, 5, &isnull);
-				if (!isnull)
-					at->orders_relid = prelid;
-			}
-			MemoryContextSwitchTo(old);
-		}
-	}
+	load_partner(at, relid, attached, config, config_jsonb, partner_plan,
+				 partner_json_plan, cxt);
 
 	if (at->distributed)
 		check_distribution(at, distribution_column);

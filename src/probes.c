@@ -104,35 +104,10 @@ open_lookup_index(Oid indexoid, Oid relid)
 	return index;
 }
 
-/*
- * Find the indexes of the look-ups: attach's partial indexes on won orders
- * and of repeat leads, by their comments (indexes.c), an index on each client
- * column, and the leads table's unique index on its id.
- */
+/* attach's partial indexes on the won orders of company and contact clients */
 static void
-resolve_indexes(AttachedTable *at)
+resolve_won_indexes(AttachedTable *at, int client_col)
 {
-	int			client_col = at->tenant.attnum != InvalidAttrNumber ? 1 : 0;
-
-	/*
-	 * A partitioned table's indexes have no storage of their own, and a
-	 * client's rows span its partitions: its look-ups are SQL, which the
-	 * planner runs over every partition's index.
-	 */
-	if (at->relid != at->attached_relid ||
-		get_rel_relkind(at->relid) == RELKIND_PARTITIONED_TABLE)
-	{
-		for (int k = 0; k < 2; k++)
-		{
-			at->won_index[k] = InvalidOid;
-			at->client_index[k] = InvalidOid;
-		}
-		at->leads_index = InvalidOid;
-		at->leads_repeat_index = InvalidOid;
-		at->indexes_resolved = true;
-		return;
-	}
-
 	for (int k = 0; k < 2; k++)
 	{
 		Relation	index;
@@ -151,54 +126,64 @@ resolve_indexes(AttachedTable *at)
 			at->won_index[k] = InvalidOid;
 		index_close(index, AccessShareLock);
 	}
+}
 
-	/*
-	 * Finding a client's orders: attach's own partial index on the client
-	 * column, or any complete btree index that starts with it (after the
-	 * tenant, when there is one).
-	 */
+/*
+ * The indexes that find a client's orders: attach's own partial index on
+ * the client column, or any complete btree index that starts with it (after
+ * the tenant, when there is one).
+ */
+static void
+resolve_client_indexes(AttachedTable *at, int client_col)
+{
+	Relation	heap = table_open(at->relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(heap);
+	ListCell   *lc;
+
+	for (int k = 0; k < 2; k++)
 	{
-		Relation	heap = table_open(at->relid, AccessShareLock);
-		List	   *indexes = RelationGetIndexList(heap);
-		ListCell   *lc;
+		const MappedColumn *col = k == 0 ? &at->company : &at->contact;
+		Oid			own = find_rule_index(at, k == 0 ? INDEX_COMPANY : INDEX_CONTACT);
 
-		for (int k = 0; k < 2; k++)
+		at->client_index[k] = InvalidOid;
+		if (col->attnum == InvalidAttrNumber)
+			continue;
+		foreach(lc, indexes)
 		{
-			const MappedColumn *col = k == 0 ? &at->company : &at->contact;
-			Oid			own = find_rule_index(at, k == 0 ? INDEX_COMPANY : INDEX_CONTACT);
+			Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+			Form_pg_index form = index->rd_index;
 
-			at->client_index[k] = InvalidOid;
-			if (col->attnum == InvalidAttrNumber)
-				continue;
-			foreach(lc, indexes)
+			if (form->indisvalid && index->rd_rel->relam == BTREE_AM_OID &&
+				index->rd_rel->relkind == RELKIND_INDEX &&
+				form->indnkeyatts > client_col &&
+				form->indkey.values[client_col] == col->attnum &&
+				(client_col == 0 || form->indkey.values[0] == at->tenant.attnum) &&
+				(RelationGetIndexPredicate(index) == NIL ||
+				 RelationGetRelid(index) == own))
 			{
-				Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
-				Form_pg_index form = index->rd_index;
-
-				if (form->indisvalid && index->rd_rel->relam == BTREE_AM_OID &&
-					index->rd_rel->relkind == RELKIND_INDEX &&
-					form->indnkeyatts > client_col &&
-					form->indkey.values[client_col] == col->attnum &&
-					(client_col == 0 || form->indkey.values[0] == at->tenant.attnum) &&
-					(RelationGetIndexPredicate(index) == NIL ||
-					 RelationGetRelid(index) == own))
-				{
-					at->client_index[k] = RelationGetRelid(index);
-					at->client_eq[k] = index_column_eq(index, client_col);
-					if (client_col == 1)
-						at->client_tenant_eq[k] = index_column_eq(index, 0);
-					if (!OidIsValid(at->client_eq[k]))
-						at->client_index[k] = InvalidOid;
-				}
-				index_close(index, AccessShareLock);
-				if (OidIsValid(at->client_index[k]))
-					break;
+				at->client_index[k] = RelationGetRelid(index);
+				at->client_eq[k] = index_column_eq(index, client_col);
+				if (client_col == 1)
+					at->client_tenant_eq[k] = index_column_eq(index, 0);
+				if (!OidIsValid(at->client_eq[k]))
+					at->client_index[k] = InvalidOid;
 			}
+			index_close(index, AccessShareLock);
+			if (OidIsValid(at->client_index[k]))
+				break;
 		}
-		list_free(indexes);
-		table_close(heap, AccessShareLock);
 	}
+	list_free(indexes);
+	table_close(heap, AccessShareLock);
+}
 
+/*
+ * Of an orders table's leads table: its unique index on the id, and
+ * attach's index of the repeat leads' ids.
+ */
+static void
+resolve_leads_indexes(AttachedTable *at)
+{
 	at->leads_index = InvalidOid;
 	at->leads_repeat_index = InvalidOid;
 	if (OidIsValid(at->leads_relid))
@@ -249,6 +234,40 @@ resolve_indexes(AttachedTable *at)
 			index_close(index, AccessShareLock);
 		}
 	}
+}
+
+/*
+ * Find the indexes of the look-ups: attach's partial indexes on won orders
+ * and of repeat leads, by their comments (indexes.c), an index on each client
+ * column, and the leads table's unique index on its id.
+ */
+static void
+resolve_indexes(AttachedTable *at)
+{
+	int			client_col = at->tenant.attnum != InvalidAttrNumber ? 1 : 0;
+
+	/*
+	 * A partitioned table's indexes have no storage of their own, and a
+	 * client's rows span its partitions: its look-ups are SQL, which the
+	 * planner runs over every partition's index.
+	 */
+	if (at->relid != at->attached_relid ||
+		get_rel_relkind(at->relid) == RELKIND_PARTITIONED_TABLE)
+	{
+		for (int k = 0; k < 2; k++)
+		{
+			at->won_index[k] = InvalidOid;
+			at->client_index[k] = InvalidOid;
+		}
+		at->leads_index = InvalidOid;
+		at->leads_repeat_index = InvalidOid;
+		at->indexes_resolved = true;
+		return;
+	}
+
+	resolve_won_indexes(at, client_col);
+	resolve_client_indexes(at, client_col);
+	resolve_leads_indexes(at);
 	at->indexes_resolved = true;
 }
 

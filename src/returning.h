@@ -113,8 +113,6 @@ typedef struct AttachedTable
 	bool		legacy_routed;	/* orders of a 0.1.0 catalog: routed orders
 								 * are rows of returning_crm.routed_order */
 
-	MappedColumn pipeline;		/* orders, may be unmapped */
-	MappedColumn amount;		/* orders, may be unmapped */
 	MappedColumn name;			/* contacts: filled by routing */
 	MappedColumn title;			/* companies and leads: filled by routing */
 	MappedColumn responsible;	/* the user responsible (a manager), any type */
