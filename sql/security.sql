@@ -347,6 +347,35 @@ SELECT returning_crm._lock_bucket('mal.deal', 0, 7, 1);
 RESET ROLE;
 SELECT rolsuper FROM pg_roles WHERE rolname IN ('regress_mallory', 'regress_other') ORDER BY rolname;
 
+-- rule none (README "Privileges"): look-ups that run with the caller's
+-- rights read an application column as text by its type's output function,
+-- never by a cast that the type's owner defined: a superuser who excludes
+-- or routes for mallory's table runs none of mallory's code
+SET ROLE regress_mallory;
+CREATE TYPE mal.tenant_kind AS ENUM ('a', 'b');
+CREATE FUNCTION mal.tenant_text(mal.tenant_kind) RETURNS text
+LANGUAGE sql AS $$ SELECT CASE WHEN mal.escalate('tenant cast') THEN pg_catalog.format('%s', $1) END $$;
+CREATE CAST (mal.tenant_kind AS text) WITH FUNCTION mal.tenant_text(mal.tenant_kind);
+CREATE TABLE mal.tlead (id bigserial PRIMARY KEY, status text NOT NULL DEFAULT 'new',
+	contact_id bigint, company_id bigint, email text, tenant mal.tenant_kind NOT NULL);
+CREATE TABLE mal.tdeal (id bigserial PRIMARY KEY, stage text NOT NULL DEFAULT 'new',
+	contact_id bigint, company_id bigint, lead_id bigint, responsible mal.tenant_kind,
+	tenant mal.tenant_kind NOT NULL);
+SELECT returning_crm.attach_leads('mal.tlead', email_columns => '{email}', tenant_column => 'tenant',
+	workspace => 'maltenant') AS tleads;
+SELECT returning_crm.attach_orders('mal.tdeal', lead_column => 'lead_id', tenant_column => 'tenant',
+	responsible_column => 'responsible', workspace => 'maltenant') AS tdeals;
+INSERT INTO mal.tlead (contact_id, email, tenant) VALUES (5, 'five@example.com', 'a');
+INSERT INTO mal.tdeal (contact_id, lead_id, responsible, tenant) VALUES (5, 1, 'b', 'a');
+DELETE FROM mal.seen;
+RESET ROLE;
+SELECT returning_crm.exclude_lead(1, 'maltenant', 'a') AS excluded;
+SELECT returning_crm.exclude_order(1, 'maltenant', 'a') AS excluded;
+SELECT decision FROM returning_crm.route_inquiry(email => 'five@example.com', tenant => 'a', workspace => 'maltenant');
+SELECT decision FROM returning_crm.route_inquiry(email => 'new@example.com', tenant => 'a', workspace => 'maltenant');
+SELECT who, what FROM mal.seen WHERE who <> 'regress_mallory';
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_mallory';
+
 -- Clean up
 DROP EXTENSION "returning" CASCADE;
 DROP SCHEMA mal, oth, evil CASCADE;

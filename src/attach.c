@@ -38,15 +38,19 @@ PG_FUNCTION_INFO_V1(returning_won_condition);
 /*
  * _check_owner(regclass, action text): the current role owns the table.
  * The attach functions run with the caller's rights and check this first;
- * the action completes "Only the table's owner can ...".  0.1.0 declared it
- * with the table alone (catalog_is_legacy).
+ * the action completes "Only the table's owner can ...".
+ *
+ * 0.1.0 declared it with the table alone, and called it from functions that
+ * were SECURITY DEFINER: there the current role is their owner, not the
+ * caller, and no check made here would be the one 0.1.0 made.  Until the
+ * extension is updated (catalog_is_legacy), those functions are refused.
  */
 Datum
 returning_check_owner(PG_FUNCTION_ARGS)
 {
-	check_table_owner(PG_GETARG_OID(0),
-					  PG_NARGS() > 1 ? text_to_cstring(PG_GETARG_TEXT_PP(1))
-					  : "attach, detach or reclassify it");
+	if (PG_NARGS() < 2)
+		require_current_catalog("attaching, detaching or reclassifying a table");
+	check_table_owner(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	PG_RETURN_VOID();
 }
 
@@ -89,6 +93,8 @@ returning_classify(PG_FUNCTION_ARGS)
 	AttachedTable *at;
 	volatile uint64 changed = 0;
 
+	/* 0.1.0's callers were SECURITY DEFINER (returning_check_owner) */
+	require_current_catalog("attaching or reclassifying a table");
 	check_table_owner(relid, "attach or reclassify it");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -169,6 +175,7 @@ returning_load_states(PG_FUNCTION_ARGS)
 	int64		total = 0;
 	UserSwitch	us;
 
+	require_current_catalog("attaching a table");	/* as _classify */
 	if (states_context != NULL && states_lxid == MyProc->lxid)
 		MemoryContextDelete(states_context);
 	states_context = AllocSetContextCreate(TopTransactionContext,

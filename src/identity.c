@@ -318,7 +318,7 @@ append_open_condition(StringInfo buf, AttachedTable *at, const char *alias)
 	if (closed == NULL)
 		return;
 	appendStringInfo(buf,
-					 " AND (%s.%s IS NULL OR NOT (%s.%s::pg_catalog.text OPERATOR(pg_catalog.=) ANY"
+					 " AND (%s.%s IS NULL OR NOT (pg_catalog.format('%%s', %s.%s) OPERATOR(pg_catalog.=) ANY"
 					 " (ARRAY[%s]::pg_catalog.text[])))",
 					 alias, at->status.name, alias, at->status.name, closed);
 }

@@ -202,7 +202,11 @@ routing_plan(AttachedTable *at, const char *key)
 	return entry;
 }
 
-/* Append "alias.status::text = ANY ('{...}')" for the closed values */
+/*
+ * Append "alias.status as text = ANY ('{...}')" for the closed values.  The
+ * caller's look-ups read the column as text by its type's output function
+ * (format), never by a cast, which the type's owner could have defined.
+ */
 static void
 append_closed_condition(StringInfo buf, AttachedTable *at, const char *alias)
 {
@@ -218,7 +222,7 @@ append_closed_condition(StringInfo buf, AttachedTable *at, const char *alias)
 	initStringInfo(&list);
 	append_array_literal(&list, &closed);
 	pfree(closed.values);
-	appendStringInfo(buf, "%s.%s::pg_catalog.text OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[])",
+	appendStringInfo(buf, "pg_catalog.format('%%s', %s.%s) OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[])",
 					 alias, at->status.name, quote_literal_cstr(list.data));
 	pfree(list.data);
 }
@@ -229,12 +233,13 @@ client_column(AttachedTable *at, ClientKind kind)
 	return kind == CLIENT_COMPANY ? &at->company : &at->contact;
 }
 
-/* "alias.responsible::text" or "NULL::text" */
+/* "alias.responsible" as text (by its output function, as above), or NULL */
 static void
 append_responsible(StringInfo buf, AttachedTable *at, const char *alias)
 {
 	if (at->responsible.attnum != InvalidAttrNumber)
-		appendStringInfo(buf, "%s.%s::pg_catalog.text", alias, at->responsible.name);
+		appendStringInfo(buf, "CASE WHEN %s.%s IS NOT NULL THEN pg_catalog.format('%%s', %s.%s) END",
+						 alias, at->responsible.name, alias, at->responsible.name);
 	else
 		appendStringInfoString(buf, "NULL::pg_catalog.text");
 }

@@ -1,14 +1,63 @@
 
 -- returning 0.1.0 to 0.2.0, the part after the functions of 0.2.0.
 
--- A workspace belongs to the role that attached its first table: the owner
--- of that table.  Workspaces that have settings or exceptions but no table
--- are claimed by the first role that uses them, as in 0.2.0.
+-- Attachments of tables that are gone (0.1.0 let a temporary table be
+-- attached; its row stayed when the session ended) are removed: their OIDs
+-- could name another table one day.
+DO $upgrade$
+DECLARE
+	a record;
+BEGIN
+	FOR a IN DELETE FROM returning_crm.attachment x
+			  WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+								 WHERE c.oid OPERATOR(pg_catalog.=) x.relid::pg_catalog.oid
+								   AND c.relpersistence OPERATOR(pg_catalog.<>) 't')
+			 RETURNING x.relid::pg_catalog.oid AS relid, x.kind, x.workspace
+	LOOP
+		RAISE WARNING 'the % table with OID % of workspace "%" no longer exists: its attachment is removed',
+			a.kind, a.relid, a.workspace;
+	END LOOP;
+END
+$upgrade$;
+
+-- Workspaces get owners (0.1.0 had none: any role could attach into any
+-- workspace).  One whose attached tables all have the same owner belongs to
+-- that role.  One whose tables have several owners, or that has settings or
+-- exceptions but no table, belongs to the extension's owner until the
+-- administrator gives it to the right role:
+--   UPDATE returning_crm.workspace SET owner = 'crm_owner' WHERE name = '...';
 INSERT INTO returning_crm.workspace (name, owner)
-SELECT DISTINCT ON (a.workspace) a.workspace, c.relowner::pg_catalog.regrole
-  FROM returning_crm.attachment a
-  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.relid::pg_catalog.oid
- ORDER BY a.workspace, a.attached_at, a.relid::pg_catalog.oid;
+SELECT w.name,
+	   CASE WHEN pg_catalog.count(DISTINCT c.relowner) OPERATOR(pg_catalog.=) 1
+			THEN pg_catalog.min(c.relowner::pg_catalog.int8)::pg_catalog.oid
+			ELSE (SELECT x.extowner FROM pg_catalog.pg_extension x
+				   WHERE x.extname OPERATOR(pg_catalog.=) 'returning') END::pg_catalog.regrole
+  FROM (SELECT a.workspace AS name FROM returning_crm.attachment a
+		UNION SELECT s.workspace FROM returning_crm.workspace_settings s
+		UNION SELECT e.workspace FROM returning_crm.exception e) w
+  LEFT JOIN returning_crm.attachment a ON a.workspace OPERATOR(pg_catalog.=) w.name
+  LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.relid::pg_catalog.oid
+ GROUP BY w.name;
+
+DO $upgrade$
+DECLARE
+	w record;
+BEGIN
+	FOR w IN SELECT x.name, pg_catalog.string_agg(DISTINCT c.relowner::pg_catalog.regrole::pg_catalog.text, ', ') AS owners
+			   FROM returning_crm.workspace x
+			   LEFT JOIN returning_crm.attachment a ON a.workspace OPERATOR(pg_catalog.=) x.name
+			   LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.relid::pg_catalog.oid
+			  WHERE x.owner OPERATOR(pg_catalog.=) (SELECT e.extowner FROM pg_catalog.pg_extension e
+													 WHERE e.extname OPERATOR(pg_catalog.=) 'returning')
+			  GROUP BY x.name
+	LOOP
+		RAISE WARNING 'workspace "%" is given to the extension''s owner: %', w.name,
+			CASE WHEN w.owners IS NULL THEN 'it has no attached table'
+				 ELSE pg_catalog.format('its tables belong to several roles (%s)', w.owners) END
+			USING HINT = 'Give it to the role whose members may change it: UPDATE returning_crm.workspace SET owner = ... WHERE name = ...';
+	END LOOP;
+END
+$upgrade$;
 
 -- Tables attached by 0.1.0 get no report view; attaching them again with
 -- report_views => true makes one.

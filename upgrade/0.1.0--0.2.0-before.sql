@@ -26,12 +26,27 @@ SELECT p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), a.grante
 DROP EVENT TRIGGER returning_drop;
 
 -- The functions of 0.1.0 go, but for those that objects of the
--- application's tables use (the trigger functions, the normalisers in index
--- expressions): 0.2.0 replaces those in place, with their signatures.  The
--- others may change their signatures, and are created again.
+-- application's tables use, which 0.2.0 replaces in place with the same
+-- signatures: the trigger functions, and the normalisers of the identity
+-- indexes.  They are named here, not found by what depends on them: anyone
+-- can make a view depend on a function.  A function of 0.1.0 that something
+-- else still depends on cannot go; it is made harmless instead (0.1.0's
+-- SECURITY DEFINER functions are the reason for this update): it runs with
+-- its caller's rights, nobody may execute it, and it is renamed out of the
+-- way of 0.2.0's functions of the same name.
 DO $upgrade$
 DECLARE
 	f regprocedure;
+	kept regprocedure[] := ARRAY[
+		'returning_crm.lead_row_trigger()', 'returning_crm.lead_statement_trigger()',
+		'returning_crm.lead_truncate_trigger()', 'returning_crm.order_row_trigger()',
+		'returning_crm.order_statement_trigger()',
+		'returning_crm.normalize_email(text)', 'returning_crm.normalize_phone(text)',
+		'returning_crm.normalize_phone(text, text)', 'returning_crm.normalize_emails(text[])',
+		'returning_crm.normalize_phones(text[])', 'returning_crm.normalize_phones(text[], text)'
+	]::regprocedure[];
+	dependents text;
+	g record;
 BEGIN
 	FOR f IN
 		SELECT p.oid::regprocedure
@@ -42,12 +57,32 @@ BEGIN
 		   AND e.refobjid OPERATOR(pg_catalog.=) (SELECT x.oid FROM pg_catalog.pg_extension x
 												   WHERE x.extname OPERATOR(pg_catalog.=) 'returning')
 		   AND e.deptype OPERATOR(pg_catalog.=) 'e'
-		   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
-							WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
-							  AND d.refobjid OPERATOR(pg_catalog.=) p.oid
-							  AND d.deptype OPERATOR(pg_catalog.<>) 'e')
+		   AND p.oid OPERATOR(pg_catalog.<>) ALL (kept)
 	LOOP
-		EXECUTE pg_catalog.format('DROP FUNCTION %s', f);
+		SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
+		  INTO dependents
+		  FROM pg_catalog.pg_depend d
+		 WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+		   AND d.refobjid OPERATOR(pg_catalog.=) f
+		   AND d.deptype OPERATOR(pg_catalog.<>) 'e';
+		IF dependents IS NULL THEN
+			EXECUTE pg_catalog.format('DROP FUNCTION %s', f);
+			CONTINUE;
+		END IF;
+		EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY INVOKER', f);
+		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+		FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+				  WHERE p.oid OPERATOR(pg_catalog.=) f AND a.grantee OPERATOR(pg_catalog.<>) 0
+					AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+		LOOP
+			EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM %s CASCADE', f, g.grantee::pg_catalog.regrole);
+		END LOOP;
+		EXECUTE pg_catalog.format('ALTER FUNCTION %s RENAME TO %I', f,
+			(SELECT pg_catalog.left(p.proname, 50) OPERATOR(pg_catalog.||) '_obsolete_' OPERATOR(pg_catalog.||) p.oid
+			   FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) f));
+		RAISE WARNING 'function % of returning 0.1.0 is kept, made SECURITY INVOKER, not executable and renamed, because other objects depend on it: %',
+			f, dependents
+			USING HINT = 'Drop or change those objects, then drop the function.';
 	END LOOP;
 END
 $upgrade$;

@@ -488,6 +488,22 @@ REVOKE ALL ON FUNCTION returning_crm.import_exceptions(bytea, text, text) FROM P
 COMMENT ON FUNCTION returning_crm.import_exceptions(bytea, text, text) IS
 	'Imports exceptions from a file of unknown encoding, as import_exceptions(text): a line that is not UTF-8, or holds a character the database cannot store, is skipped with its number.';
 
+-- The text of a row's tenant in SQL that reads a table with the caller's
+-- rights: by the type's output function (format), never by a cast to text,
+-- which the type's owner could have defined to run code as the caller.
+-- A text NULL without a tenant column.
+CREATE OR REPLACE FUNCTION returning_crm._tenant_text(tenant_column name, alias text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN tenant_column IS NULL THEN 'NULL::pg_catalog.text'
+				ELSE format('CASE WHEN %1$s.%2$I IS NOT NULL THEN pg_catalog.format(''%%s'', %1$s.%2$I) END',
+							alias, tenant_column) END
+$$;
+COMMENT ON FUNCTION returning_crm._tenant_text(name, text) IS
+	'SQL for the text of a row''s tenant by its type''s output function, for statements that run with the caller''s rights.';
+
 -- The kind, tenant and normalised addresses of one row of an attached table
 CREATE OR REPLACE FUNCTION returning_crm._row_addresses(rel regclass, row_id bigint, row_tenant text DEFAULT NULL)
 RETURNS TABLE (tenant text, kind text, value text)
@@ -509,15 +525,15 @@ BEGIN
 	FOREACH k IN ARRAY ARRAY['email', 'phone'] LOOP
 		FOREACH col IN ARRAY CASE k WHEN 'email' THEN a.email_columns ELSE a.phone_columns END LOOP
 			parts := parts || format(
-				'SELECT %s::text, %L::text, x FROM %s t, unnest(%s) x WHERE t.%I = $1 %s',
-				CASE WHEN a.tenant_column IS NULL THEN 'NULL' ELSE format('t.%I', a.tenant_column) END,
+				'SELECT %s, %L::text, x FROM %s t, unnest(%s) x WHERE t.%I = $1 %s',
+				returning_crm._tenant_text(a.tenant_column, 't'),
 				k, a.relid,
 				CASE WHEN returning_crm._column_type(a.relid, col, k) IN ('text[]'::regtype, 'character varying[]'::regtype)
 					 THEN returning_crm._identity_expr(k, col, true, region, 't')
 					 ELSE format('ARRAY[%s]', returning_crm._identity_expr(k, col, false, region, 't')) END,
 				a.id_column,
 				CASE WHEN a.tenant_column IS NULL OR row_tenant IS NULL THEN ''
-					 ELSE format('AND t.%I::text = $2', a.tenant_column) END);
+					 ELSE format('AND %s = $2', returning_crm._tenant_text(a.tenant_column, 't')) END);
 		END LOOP;
 	END LOOP;
 	IF cardinality(parts) > 0 THEN
@@ -561,14 +577,13 @@ BEGIN
 		RAISE EXCEPTION 'workspace "%" has no tenants', workspace
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass tenant => NULL.';
 	END IF;
-	FOR c IN EXECUTE format('SELECT %s::text AS tenant, %s::bigint AS company, %s::bigint AS contact FROM %s t WHERE t.%I = $1%s',
-							CASE WHEN a.tenant_column IS NULL THEN 'NULL' ELSE format('t.%I', a.tenant_column) END,
+	FOR c IN EXECUTE format('SELECT %s AS tenant, %s::bigint AS company, %s::bigint AS contact FROM %s t WHERE t.%I = $1%s',
+							returning_crm._tenant_text(a.tenant_column, 't'),
 							coalesce(format('t.%I', a.company_column), 'NULL'),
 							coalesce(format('t.%I', a.contact_column), 'NULL'),
 							a.relid, a.id_column,
 							CASE WHEN a.tenant_column IS NULL THEN ''
-								 ELSE format(' AND t.%I = $2::%s', a.tenant_column,
-											 returning_crm._column_type(a.relid, a.tenant_column, 'tenant_column')) END)
+								 ELSE format(' AND %s = $2', returning_crm._tenant_text(a.tenant_column, 't')) END)
 		USING row_id, row_tenant
 	LOOP
 		found_row := true;

@@ -8,7 +8,10 @@
 #     checked (after.sql); its catalog equals that of a fresh install
 #     (catalog.sql);
 #  4. the dump restores into the current version by the README's path:
-#     CREATE EXTENSION at 0.1.0, restore, update; the same checks pass.
+#     CREATE EXTENSION at 0.1.0, restore, update; the same checks pass;
+#  5. an attacking role prepares under 0.1.0 (attack_010.sql), tries the
+#     window (attack_window.sql), and finds nothing left to use after the
+#     update (its warnings, attack_after.sql).
 # Uses the cluster of test/run.sh (PGHOST, PGPORT); reinstalls the current
 # build when it ends, however it ends.
 set -uo pipefail
@@ -53,16 +56,26 @@ git archive "$old_commit" | tar -x -C "$work" || exit 1
 as_root "$make" -s -C "$work" PG_CONFIG="$PG_BIN/pg_config" install >/dev/null || exit 1
 
 psql -X -q -c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS upgrade_010' -c 'DROP DATABASE IF EXISTS upgrade_restored' \
-	-c 'DROP DATABASE IF EXISTS upgrade_fresh' -c 'CREATE DATABASE upgrade_010' || exit 1
-psql -X -q -c 'SET client_min_messages = warning' -c 'DROP ROLE IF EXISTS upg_owner' -c 'DROP ROLE IF EXISTS upg_app' || exit 1
+	-c 'DROP DATABASE IF EXISTS upgrade_fresh' -c 'DROP DATABASE IF EXISTS upgrade_attack' \
+	-c 'CREATE DATABASE upgrade_010' -c 'CREATE DATABASE upgrade_attack' || exit 1
+psql -X -q -c 'SET client_min_messages = warning' -c 'DROP ROLE IF EXISTS upg_owner' -c 'DROP ROLE IF EXISTS upg_app' \
+	-c 'DROP ROLE IF EXISTS upg_victim' -c 'DROP ROLE IF EXISTS upg_mallory' || exit 1
 rc=0
 psql_run upgrade_010 $here/setup_010.sql "$out/setup_010.out"
 compare $here/expected/setup_010.out "$out/setup_010.out" || rc=1
+psql_run upgrade_attack $here/attack_010.sql "$out/attack_010.out"
+compare $here/expected/attack_010.out "$out/attack_010.out" || rc=1
+# a temporary table attached in a session that then ends
+psql -X -q -v ON_ERROR_STOP=1 -d upgrade_attack -o /dev/null \
+	-c 'CREATE TEMP TABLE tl (id bigserial PRIMARY KEY, status text NOT NULL DEFAULT $$new$$, contact_id bigint, company_id bigint)' \
+	-c "SELECT returning_crm.attach_leads('pg_temp.tl', workspace => 'temp')" || rc=1
 
 echo "installing the current build over 0.1.0"
 test/install.sh "$make" || exit 1
 psql_run upgrade_010 $here/window.sql "$out/window.out"
 compare $here/expected/window.out "$out/window.out" || rc=1
+psql_run upgrade_attack $here/attack_window.sql "$out/attack_window.out"
+compare $here/expected/attack_window.out "$out/attack_window.out" || rc=1
 
 pg_dump -d upgrade_010 -f "$work/upgrade_010.sql" || exit 1
 psql -X -q -v ON_ERROR_STOP=1 -d upgrade_010 -c 'ALTER EXTENSION "returning" UPDATE' || exit 1
@@ -75,6 +88,12 @@ psql_run upgrade_fresh $here/catalog.sql "$out/catalog_fresh.out"
 psql_run upgrade_010 $here/catalog.sql "$out/catalog_updated.out"
 echo "catalog of the updated database against a fresh install: $(wc -l <"$out/catalog_fresh.out") lines"
 compare "$out/catalog_fresh.out" "$out/catalog_updated.out" || rc=1
+
+psql -X -q -d upgrade_attack -c 'ALTER EXTENSION "returning" UPDATE' 2>&1 |
+	sed -E 's/OID [0-9]+/OID N/; s/_obsolete_[0-9]+/_obsolete_N/' >"$out/attack_update.out"
+compare $here/expected/attack_update.out "$out/attack_update.out" || rc=1
+psql_run upgrade_attack $here/attack_after.sql "$out/attack_after.out"
+compare $here/expected/attack_after.out "$out/attack_after.out" || rc=1
 
 echo "restoring the dump of 0.1.0 by CREATE EXTENSION at 0.1.0, restore, update"
 psql -X -q -c 'CREATE DATABASE upgrade_restored' || exit 1
@@ -95,6 +114,7 @@ psql_run upgrade_restored $here/catalog.sql "$out/catalog_restored.out"
 compare "$out/catalog_fresh.out" "$out/catalog_restored.out" || rc=1
 
 psql -X -q -c 'DROP DATABASE upgrade_010' -c 'DROP DATABASE upgrade_restored' -c 'DROP DATABASE upgrade_fresh' \
-	-c 'DROP ROLE upg_owner' -c 'DROP ROLE upg_app'
-((rc == 0)) && echo "upgrade from 0.1.0: setup, window, update, catalog, dump and restore as expected"
+	-c 'DROP DATABASE upgrade_attack' -c 'DROP ROLE upg_owner' -c 'DROP ROLE upg_app' \
+	-c 'DROP ROLE upg_victim' -c 'DROP ROLE upg_mallory'
+((rc == 0)) && echo "upgrade from 0.1.0: setup, window, update, catalog, dump and restore, attacks as expected"
 exit $rc
