@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Install the Debian packages that building and testing need, when missing.
+# Install the Debian packages that building and testing need, when missing;
+# with arguments, those packages instead (debian/build-deps.sh).
 set -euo pipefail
 
-packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
-	libtap-parser-sourcehandler-pgtap-perl libphonenumber-dev g++ make)
-# libFuzzer targets are built with clang when it is wanted (make fuzz, make test).
-packages+=(clang libclang-rt-14-dev)
-# Citus is built from ../shared/vendor for test/citus (test/citus/build.sh).
-packages+=(liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libxslt1-dev libpam0g-dev libssl-dev
-	flex bison)
-# BI over ODBC (test/odbc: unixODBC's isql and the PostgreSQL driver), and the
-# chart of the demo (test/demo).
-packages+=(unixodbc odbc-postgresql gnuplot-nox)
+if (($# > 0)); then
+	packages=("$@")
+else
+	packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
+		libtap-parser-sourcehandler-pgtap-perl libphonenumber-dev g++ make)
+	# libFuzzer targets are built with clang when it is wanted (make fuzz, make test).
+	packages+=(clang libclang-rt-14-dev)
+	# Citus is built from ../shared/vendor for test/citus (test/citus/build.sh).
+	packages+=(liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libxslt1-dev libpam0g-dev libssl-dev
+		flex bison)
+	# BI over ODBC (test/odbc: unixODBC's isql and the PostgreSQL driver), and the
+	# chart of the demo (test/demo).
+	packages+=(unixodbc odbc-postgresql gnuplot-nox)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
