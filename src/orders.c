@@ -243,7 +243,7 @@ probe_first_won(AttachedTable *at, StatementFrame *frame, const ClientKey *clien
 
 	client_params(client, args, nulls);
 	args[2] = Int64GetDatum(self_id);
-	if (SPI_execute_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT)
+	if (execute_history_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the won orders of a client");
 
 	*found = SPI_processed > 0;
@@ -304,7 +304,7 @@ client_has_order_after(AttachedTable *at, StatementFrame *frame,
 	args[3] = pos->value;
 	if (pos->isnull)
 		nulls[3] = 'n';
-	if (SPI_execute_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT)
+	if (execute_history_plan(*planp, args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the orders of a client");
 	result = SPI_processed > 0;
 	SPI_finish();
@@ -366,7 +366,7 @@ lead_is_repeat(AttachedTable *at, StatementFrame *frame, const ClientKey *client
 		args[1] = CStringGetTextDatum(tenant);
 	else
 		nulls[1] = 'n';
-	if (SPI_execute_plan(at->lead_state_plan, args, nulls, false, 1) != SPI_OK_SELECT)
+	if (execute_history_plan(at->lead_state_plan, args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the state of a lead");
 	result = false;
 	if (SPI_processed > 0)

@@ -271,12 +271,18 @@ resolve_indexes(AttachedTable *at)
 	at->indexes_resolved = true;
 }
 
-/* A snapshot that sees the statement's rows so far and every commit */
+/*
+ * A snapshot that sees the statement's rows so far and every commit (the
+ * latest one under REPEATABLE READ: history_snapshot)
+ */
 static Snapshot
 fresh_snapshot(void)
 {
+	Snapshot	snapshot;
+
 	CommandCounterIncrement();
-	return RegisterSnapshot(GetTransactionSnapshot());
+	snapshot = history_snapshot();
+	return RegisterSnapshot(snapshot != InvalidSnapshot ? snapshot : GetTransactionSnapshot());
 }
 
 /*

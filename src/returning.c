@@ -11,11 +11,13 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "commands/trigger.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "config.h"
 #include "returning.h"
@@ -199,6 +201,41 @@ returning_end_recompute(Oid saved)
 }
 
 /*
+ * The snapshot of the statements that read and rewrite a client's history,
+ * taken when they run, with the client's lock held.  Under REPEATABLE READ
+ * the transaction's snapshot would not see what the lock's previous holder
+ * committed after it was taken, and states computed from it would be wrong
+ * (an order after a won order committed meanwhile would stay new, an order
+ * committed meanwhile would not be rewritten).  As the checks of foreign
+ * keys do, these statements then read the latest snapshot instead: the
+ * client's lock orders its writers, and each computes from all that the
+ * others committed.  READ COMMITTED takes a new snapshot for each statement
+ * anyway (InvalidSnapshot: SPI's own), and SERIALIZABLE keeps the
+ * transaction's, whose conflict detection fails one of two transactions
+ * that changed one client's history at the same time (40001).
+ */
+Snapshot
+history_snapshot(void)
+{
+	if (XactIsoLevel == XACT_REPEATABLE_READ)
+		return GetLatestSnapshot();
+	return InvalidSnapshot;
+}
+
+/* SPI_execute_plan, with history_snapshot() */
+int
+execute_history_plan(SPIPlanPtr plan, Datum *args, const char *nulls,
+					 bool read_only, long tcount)
+{
+	Snapshot	snapshot = history_snapshot();
+
+	if (snapshot == InvalidSnapshot)
+		return SPI_execute_plan(plan, args, nulls, read_only, tcount);
+	return SPI_execute_snapshot(plan, args, nulls, snapshot, InvalidSnapshot,
+								read_only, true, tcount);
+}
+
+/*
  * Run a statement that rewrites states of a table (a kept plan, or SQL text
  * run once), with the table's own triggers letting its rows pass.  Returns
  * the number of rows written, or for a SELECT around the UPDATE (rewrite.c)
@@ -218,9 +255,19 @@ execute_recompute(Oid relid, SPIPlanPtr plan, const char *sql, Datum *args,
 		/* as the table's owner, whose code the UPDATE may run (security.c) */
 		switch_to_table_owner(relid, true, &us);
 		if (plan != NULL)
-			rc = SPI_execute_plan(plan, args, nulls, false, 0);
-		else
+			rc = execute_history_plan(plan, args, nulls, false, 0);
+		else if (history_snapshot() == InvalidSnapshot)
 			rc = SPI_execute(sql, false, 0);
+		else
+		{
+			SPIPlanPtr	once = SPI_prepare(sql, 0, NULL);
+
+			if (once == NULL)
+				elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+					 SPI_result_code_string(SPI_result));
+			rc = execute_history_plan(once, NULL, NULL, false, 0);
+			SPI_freeplan(once);
+		}
 		switch_back(&us);
 	}
 	PG_FINALLY();

@@ -252,6 +252,9 @@ extern HeapTuple set_state(AttachedTable *at, const Row *row, HeapTuple tuple,
 						   TupleDesc tupdesc,
 						   ReturningState state);
 extern bool returning_in_recompute(Relation rel);
+extern Snapshot history_snapshot(void);
+extern int	execute_history_plan(SPIPlanPtr plan, Datum *args, const char *nulls,
+								 bool read_only, long tcount);
 extern uint64 execute_recompute(Oid relid, SPIPlanPtr plan, const char *sql,
 								Datum *args, const char *nulls);
 extern void check_trigger_call(FunctionCallInfo fcinfo, const char *funcname,
