@@ -431,6 +431,28 @@ order_is_routed(AttachedTable *at, const Row *row)
 	return !isnull && DatumGetBool(routed);
 }
 
+/*
+ * Is a won order its client's first won order, so that changing or deleting
+ * it changes the states of the client's other orders?  Asked with the
+ * client's lock held (locked), so that no other writer changes which order
+ * is first meanwhile, and only while the statement has not changed the
+ * client's first won order already (dirty): the look-up finds the first won
+ * order by its stored state, which is right then.  In doubt, it is.
+ */
+static bool
+was_first_won(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
+			  bool locked, const Position *pos)
+{
+	bool		found;
+	Position	first_won;
+
+	if (!locked || statement_is_dirty(frame, client))
+		return true;
+	probe_first_won(at, frame, client, true, pos->id, CurrentMemoryContext,
+					&found, &first_won);
+	return !found || position_cmp(at, &first_won, pos) > 0;
+}
+
 static bool
 order_is_won(AttachedTable *at, const Row *row)
 {
@@ -577,13 +599,17 @@ order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
 	 */
 	if (moved)
 	{
-		if (!statement_lock_client(frame, at, &old_client))
+		bool		old_locked = statement_lock_client(frame, at, &old_client);
+
+		if (!old_locked)
 			statement_mark_dirty(frame, &old_client);
 		if (!statement_lock_client(frame, at, &new_client))
 			statement_mark_dirty(frame, &new_client);
 		statement_touch(frame, &old_client);
 		statement_touch(frame, &new_client);
-		if (old_won)
+		/* a won order after the first one: no other order changes */
+		if (old_won && old_client.kind != CLIENT_NONE &&
+			was_first_won(at, frame, &old_client, old_locked, &old_pos))
 		{
 			statement_mark_dirty(frame, &old_client);
 			statement_forget_client(frame, &old_client);
@@ -613,15 +639,18 @@ static void
 order_deleted(AttachedTable *at, StatementFrame *frame, const Row *row)
 {
 	ClientKey	client;
+	Position	pos;
 
 	frame->others_wrote = true;
-	/* Only a won order can be the first won order of its client */
+	/* Only the first won order of a client changes others' states */
 	if (!order_is_won(at, row))
 		return;
 	client = client_of(at, row);
 	if (client.kind == CLIENT_NONE)
 		return;
-	(void) statement_lock_client(frame, at, &client);
+	pos = position_of(at, row);
+	if (!was_first_won(at, frame, &client, statement_lock_client(frame, at, &client), &pos))
+		return;
 	statement_mark_dirty(frame, &client);
 	statement_forget_client(frame, &client);
 }
