@@ -50,7 +50,9 @@ returning_check_owner(PG_FUNCTION_ARGS)
 {
 	if (PG_NARGS() < 2)
 		require_current_catalog("attaching, detaching or reclassifying a table");
-	check_table_owner(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	check_table_owner(PG_GETARG_OID(0),
+					  PG_NARGS() < 2 ? "attach, detach or reclassify it"
+					  : text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	PG_RETURN_VOID();
 }
 

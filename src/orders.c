@@ -83,12 +83,13 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 						 "(EXISTS (SELECT FROM returning_crm.routed_order r"
 						 " WHERE r.relid::pg_catalog.oid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"
 						 " AND r.order_id OPERATOR(pg_catalog.=) %s.%s::pg_catalog.int8"
-						 " AND r.tenant IS NOT DISTINCT FROM ",
+						 " AND ",
 						 at->attached_relid, alias, at->id.name);
 		if (at->tenant.attnum != InvalidAttrNumber)
-			appendStringInfo(buf, "%s.%s::pg_catalog.text) OR ", alias, at->tenant.name);
+			appendStringInfo(buf, "r.tenant OPERATOR(pg_catalog.=) pg_catalog.format('%%s', %s.%s)) OR ",
+							 alias, at->tenant.name);
 		else
-			appendStringInfoString(buf, "NULL::pg_catalog.text) OR ");
+			appendStringInfoString(buf, "r.tenant IS NULL) OR ");
 	}
 	else
 		appendStringInfo(buf, "(%s.%s IS TRUE OR ", alias, at->routed.name);
@@ -391,7 +392,7 @@ order_in_routed_table(AttachedTable *at, const Row *row)
 		"SELECT FROM returning_crm.routed_order r"
 		" WHERE r.relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
 		"   AND r.order_id OPERATOR(pg_catalog.=) $2"
-		"   AND r.tenant IS NOT DISTINCT FROM $3";
+		"   AND (r.tenant OPERATOR(pg_catalog.=) $3 OR (r.tenant IS NULL AND $3 IS NULL))";
 	Oid			argtypes[3] = {OIDOID, INT8OID, TEXTOID};
 	Datum		args[3];
 	char		nulls[3] = {' ', ' ', ' '};

@@ -303,7 +303,7 @@ open_rows_of_client(AttachedTable *at, const ClientKey *client, char **responsib
 	}
 
 	client_params(client, args, nulls);
-	if (SPI_execute_plan(entry->plan, args, nulls, false, 0) != SPI_OK_SELECT)
+	if (execute_history_plan(entry->plan, args, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the open rows of a client");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -365,7 +365,7 @@ read_row(AttachedTable *at, int64 id, const char *tenant, char **responsible,
 	}
 	args[0] = Int64GetDatum(id);
 	args[1] = tenant ? CStringGetTextDatum(tenant) : (Datum) 0;
-	if (SPI_execute_plan(entry->plan, args, nulls, false, 1) != SPI_OK_SELECT)
+	if (execute_history_plan(entry->plan, args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read a row of \"%s\"", get_rel_name(at->relid));
 	if (SPI_processed == 0)
 		return false;
@@ -458,7 +458,7 @@ latest_closed_lead(AttachedTable *at, const char *tenant, const char *email,
 		args[2] = CStringGetTextDatum(tenant);
 	else
 		nulls[2] = 'n';
-	if (SPI_execute_plan(entry->plan, args, nulls, false, 1) != SPI_OK_SELECT)
+	if (execute_history_plan(entry->plan, args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the closed leads of an address");
 	if (SPI_processed > 0)
 	{
@@ -781,14 +781,20 @@ lock_addresses(AttachedTable *target, const char *tenant, const char *email,
 	}
 }
 
-/* Replace the active snapshot with one taken now (after a lock wait) */
+/*
+ * Replace the active snapshot with one taken now (after a lock wait): the
+ * latest one under REPEATABLE READ, as the triggers read (history_snapshot)
+ */
 static void
 refresh_snapshot(bool pop)
 {
+	Snapshot	snapshot;
+
 	if (pop)
 		PopActiveSnapshot();
 	CommandCounterIncrement();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	snapshot = history_snapshot();
+	PushActiveSnapshot(snapshot != InvalidSnapshot ? snapshot : GetTransactionSnapshot());
 }
 
 static char *
