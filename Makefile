@@ -83,13 +83,15 @@ $(OBJS): $(wildcard src/*.h)
 # them again between what it does before (upgrade/<from>--<to>-before.sql:
 # new columns and tables, functions that change their signature dropped)
 # and after (upgrade/<from>--<to>-after.sql: grants, data, re-attaching).
+# src/sql/11_tables_0.2.0.sql, the tables 0.2.0 added, runs as it is in both.
 TABLES_SQL = src/sql/10_tables.sql
-CODE_SQL = $(filter-out $(TABLES_SQL),$(sort $(wildcard src/sql/*.sql)))
+ADDED_SQL = src/sql/11_tables_0.2.0.sql
+CODE_SQL = $(filter-out $(TABLES_SQL) $(ADDED_SQL),$(sort $(wildcard src/sql/*.sql)))
 
-returning--$(EXTVERSION).sql: $(TABLES_SQL) $(CODE_SQL)
+returning--$(EXTVERSION).sql: $(TABLES_SQL) $(ADDED_SQL) $(CODE_SQL)
 	cat $^ > $@
 
-returning--0.1.0--$(EXTVERSION).sql: upgrade/0.1.0--$(EXTVERSION)-before.sql $(CODE_SQL) upgrade/0.1.0--$(EXTVERSION)-after.sql
+returning--0.1.0--$(EXTVERSION).sql: upgrade/0.1.0--$(EXTVERSION)-before.sql $(ADDED_SQL) $(CODE_SQL) upgrade/0.1.0--$(EXTVERSION)-after.sql
 	cat $^ > $@
 
 .PHONY: deps test demo bench fuzz dist deb

@@ -1,6 +1,7 @@
--- returning 0.1.0 to 0.2.0, the part before the functions of 0.2.0
--- (src/sql/ except 10_tables.sql, run again) and the part after
--- (0.1.0--0.2.0-after.sql).  Built into returning--0.1.0--0.2.0.sql.
+-- returning 0.1.0 to 0.2.0, the part before the tables that 0.2.0 added
+-- (src/sql/11_tables_0.2.0.sql) and its functions (the rest of src/sql/ but
+-- 10_tables.sql, run again), and the part after (0.1.0--0.2.0-after.sql).
+-- Built into returning--0.1.0--0.2.0.sql.
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION ""returning"" UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -87,25 +88,6 @@ BEGIN
 END
 $upgrade$;
 
-GRANT USAGE ON SCHEMA returning_crm TO PUBLIC;
-
--- Workspaces and the roles they belong to: the role that attached a
--- workspace's first table (or first changed its settings or exception list)
--- owns it, and only members of that role (or superusers) may attach into it,
--- configure it and change its exception list.
-CREATE TABLE returning_crm.workspace (
-	name		text PRIMARY KEY CHECK (name <> ''),
-	owner		regrole NOT NULL,
-	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-COMMENT ON TABLE returning_crm.workspace IS
-	'Workspaces and their owner roles. Written by the extension''s functions when a workspace is first used.';
-COMMENT ON COLUMN returning_crm.workspace.owner IS
-	'The role that owns the workspace: its members may attach tables to it, configure it and change its exception list.';
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.workspace', '');
-REVOKE ALL ON returning_crm.workspace FROM PUBLIC;
-GRANT SELECT ON returning_crm.workspace TO PUBLIC;
-
 ALTER TABLE returning_crm.attachment
 	ADD COLUMN responsible_column name,
 	ADD COLUMN date_column name,
@@ -128,25 +110,6 @@ COMMENT ON COLUMN returning_crm.attachment.last_reclassify_changed IS
 COMMENT ON COLUMN returning_crm.attachment.company_column IS
 	'Leads and orders: the company client. Contacts: the company the contact works for (optional), which routing puts beside the contact.';
 
--- Rules of attached orders and leads tables (src/rules.c, src/sql/37_rules.sql)
-CREATE TABLE returning_crm.rule (
-	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	relid		regclass NOT NULL REFERENCES returning_crm.attachment (relid) ON DELETE CASCADE,
-	state		text NOT NULL CHECK (state IN ('new', 'repeat', 'repeated_inquiry')),
-	set_values	jsonb NOT NULL CHECK (pg_catalog.jsonb_typeof(set_values) = 'object'),
-	name		text,
-	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-CREATE INDEX ON returning_crm.rule (relid);
-COMMENT ON TABLE returning_crm.rule IS
-	'Rules of attached orders and leads tables: a row that gets the state by its own insert or update has the columns of set_values set, in id order. Written with returning_crm.add_rule() and remove_rule(); detach removes a table''s rules.';
-COMMENT ON COLUMN returning_crm.rule.set_values IS
-	'Column names and the values they are set to, read as the columns'' types.';
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.rule', '');
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.rule_id_seq', '');
-REVOKE ALL ON returning_crm.rule FROM PUBLIC;
-GRANT SELECT ON returning_crm.rule TO PUBLIC;
-
 ALTER TABLE returning_crm.workspace_settings
 	ADD COLUMN notify_channel text CHECK (notify_channel <> '' AND pg_catalog.octet_length(notify_channel) < 64),
 	ADD COLUMN log_changes boolean NOT NULL DEFAULT false;
@@ -155,37 +118,10 @@ COMMENT ON COLUMN returning_crm.workspace_settings.notify_channel IS
 COMMENT ON COLUMN returning_crm.workspace_settings.log_changes IS
 	'When on, every state change of the workspace''s leads and orders is appended to returning_crm.state_change in the same transaction.';
 
--- The change log: every state change of the leads and orders of a workspace
--- configured with log_changes => true, appended by the row triggers in the
--- writer's transaction (src/announce.c).  A worker consumes it, e.g. with
--- DELETE ... RETURNING over rows picked FOR UPDATE SKIP LOCKED.
-CREATE TABLE returning_crm.state_change (
-	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	changed_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	workspace	text NOT NULL,
-	table_name	regclass NOT NULL,
-	kind		text NOT NULL CHECK (kind IN ('orders', 'leads')),
-	row_id		bigint NOT NULL,
-	tenant		text,
-	old_state	text,
-	new_state	text NOT NULL
-);
-COMMENT ON TABLE returning_crm.state_change IS
-	'State changes of the leads and orders of workspaces with log_changes on: inserts, the application''s updates and history rewrites. Consume and delete at your own pace.';
-COMMENT ON COLUMN returning_crm.state_change.changed_at IS 'Start of the transaction that made the change.';
-COMMENT ON COLUMN returning_crm.state_change.table_name IS 'The attached table.';
-COMMENT ON COLUMN returning_crm.state_change.row_id IS 'The id of the lead or order.';
-COMMENT ON COLUMN returning_crm.state_change.old_state IS 'The state before; NULL for an inserted row.';
-COMMENT ON COLUMN returning_crm.state_change.new_state IS 'The state after.';
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.state_change', '');
-SELECT pg_catalog.pg_extension_config_dump('returning_crm.state_change_id_seq', '');
--- Read and consumed by the roles the DBA grants it to:
---   GRANT SELECT, DELETE ON returning_crm.state_change TO worker;
-REVOKE ALL ON returning_crm.state_change FROM PUBLIC;
-
 ALTER TABLE returning_crm.inquiry ADD COLUMN responsible text;
 COMMENT ON COLUMN returning_crm.inquiry.contact_id IS 'Contact the inquiry belongs to: the known contact, the contact of a known company that the inquiry matched, or the one created by new_order.';
 COMMENT ON COLUMN returning_crm.inquiry.company_id IS 'Company the inquiry belongs to: the known company, or the company of the known contact.';
 COMMENT ON COLUMN returning_crm.inquiry.responsible IS 'The responsible user routing chose (text form of the responsible column), or NULL.';
 
--- The functions, views and event triggers of 0.2.0 follow.
+-- The tables that 0.2.0 added follow (src/sql/11_tables_0.2.0.sql), then its
+-- functions, views and event triggers.

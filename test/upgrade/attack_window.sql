@@ -19,6 +19,13 @@ CREATE DOMAIN mal.status AS mal.checked;
 CREATE TABLE mal.lead (id bigserial PRIMARY KEY, status mal.status NOT NULL DEFAULT 'new',
 	contact_id bigint, company_id bigint);
 SELECT returning_crm.attach_leads('mal.lead', workspace => 'mal');
+-- the other attach functions of 0.1.0 share that body and its refusal
+CREATE TABLE mal.deal (id bigserial PRIMARY KEY, stage mal.status NOT NULL DEFAULT 'new',
+	contact_id bigint, company_id bigint);
+CREATE TABLE mal.contact (id bigserial PRIMARY KEY, company_id bigint, name mal.status);
+SELECT returning_crm.attach_orders('mal.deal', workspace => 'mal');
+SELECT returning_crm.attach_contacts('mal.contact', name_column => 'name', workspace => 'mal');
+SELECT returning_crm.attach_companies('mal.contact', title_column => 'name', workspace => 'mal2');
 RESET ROLE;
 SELECT rolsuper FROM pg_roles WHERE rolname = 'upg_mallory';
 SELECT count(*) AS victim_triggers FROM pg_trigger WHERE tgrelid = 'vic.deal'::regclass AND NOT tgisinternal;
