@@ -21,11 +21,15 @@
  *
  * Deadlocks.  Row triggers meet clients in the order of the statement's
  * rows, and two statements could meet the same clients in opposite orders.
- * So a row trigger never waits: it takes a lock only when it is free.  When
- * a lock is busy, the row is classified without it and the statement is
- * marked contended; at its end, the statement gives back the locks it took,
- * takes all of them again in one fixed order (waiting now), and recomputes
- * every client it touched.  Locks taken by earlier statements of the
+ * So a row trigger waits only for the first lock its statement asks for (or
+ * the first two, of one row, in a fixed order), when the statement holds
+ * none of its own that another could wait for; after that it takes a lock
+ * only when it is free.  When a lock is busy, the row is classified without
+ * it and the statement is marked contended; at its end, the statement gives
+ * back the locks it took, takes all of them again in one fixed order
+ * (waiting now), and recomputes every client it touched.  So a statement of
+ * one row, the way a web application writes, waits for its client like for
+ * a row lock and is never contended, unless its wait is given up (below).  Locks taken by earlier statements of the
  * transaction are kept, as they must be; like row locks, they can still
  * meet another transaction's in opposite order, and PostgreSQL's deadlock
  * detector then aborts one of them.
@@ -95,16 +99,21 @@ key_hash(int64 id, char kind, const char *tenant)
 	return h;
 }
 
+static bool wait_for_bucket(const LOCKTAG *tag);
+
 /*
- * Take a bucket's lock if it is free.  Returns false when another
- * transaction holds it: the statement is then contended.
+ * Take a bucket's lock: waiting when wait is set (see the file's header),
+ * else only if it is free.  Returns false when the lock was not taken: the
+ * statement is then contended.
  */
 static bool
-try_bucket(StatementFrame *frame, AttachedTable *at, int space, uint32 hash)
+take_bucket(StatementFrame *frame, AttachedTable *at, int space, uint32 hash,
+			bool wait)
 {
 	StatementLocks *locks = &frame->locks;
 	int			bucket = hash % LOCK_BUCKETS;
 	LOCKTAG		tag;
+	bool		taken;
 
 	if (BIT_IS_SET(locks->held[space], bucket))
 		return true;
@@ -113,7 +122,11 @@ try_bucket(StatementFrame *frame, AttachedTable *at, int space, uint32 hash)
 
 	locks->workspace_key = at->workspace_key;
 	set_tag(&tag, at->workspace_key, space, bucket);
-	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+	if (wait)
+		taken = wait_for_bucket(&tag);
+	else
+		taken = LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
+	if (!taken)
 	{
 		BIT_SET(locks->missed[space], bucket);
 		locks->contended = true;
@@ -123,13 +136,59 @@ try_bucket(StatementFrame *frame, AttachedTable *at, int space, uint32 hash)
 	return true;
 }
 
+/* The first lock of a statement is waited for, the others are tried */
+static bool
+try_bucket(StatementFrame *frame, AttachedTable *at, int space, uint32 hash)
+{
+	bool		first = !frame->locks.asked;
+
+	frame->locks.asked = true;
+	return take_bucket(frame, at, space, hash, first);
+}
+
+static uint32
+client_hash(const ClientKey *client)
+{
+	return key_hash(client->id, (char) client->kind, client->tenant);
+}
+
 bool
 statement_lock_client(StatementFrame *frame, AttachedTable *at, const ClientKey *client)
 {
 	if (client->kind == CLIENT_NONE)
 		return true;
-	return try_bucket(frame, at, SPACE_CLIENT,
-					  key_hash(client->id, (char) client->kind, client->tenant));
+	return try_bucket(frame, at, SPACE_CLIENT, client_hash(client));
+}
+
+/*
+ * The two clients of one row (an order that moves): as the first locks of
+ * the statement, both are waited for, the lower bucket first.
+ */
+void
+statement_lock_clients(StatementFrame *frame, AttachedTable *at,
+					   const ClientKey *a, bool *a_locked,
+					   const ClientKey *b, bool *b_locked)
+{
+	uint32		ha = client_hash(a);
+	uint32		hb = client_hash(b);
+	bool		wait = !frame->locks.asked;
+
+	frame->locks.asked = true;
+	*a_locked = *b_locked = true;
+	if (a->kind == CLIENT_NONE)
+		*b_locked = b->kind == CLIENT_NONE || take_bucket(frame, at, SPACE_CLIENT, hb, wait);
+	else if (b->kind == CLIENT_NONE)
+		*a_locked = take_bucket(frame, at, SPACE_CLIENT, ha, wait);
+	else if (ha % LOCK_BUCKETS <= hb % LOCK_BUCKETS)
+	{
+		*a_locked = take_bucket(frame, at, SPACE_CLIENT, ha, wait);
+		*b_locked = take_bucket(frame, at, SPACE_CLIENT, hb, wait && *a_locked);
+	}
+	else
+	{
+		*b_locked = take_bucket(frame, at, SPACE_CLIENT, hb, wait);
+		*a_locked = take_bucket(frame, at, SPACE_CLIENT, ha, wait && *b_locked);
+	}
 }
 
 bool
@@ -214,8 +273,7 @@ lock_client(AttachedTable *at, const ClientKey *client)
 {
 	if (client->kind == CLIENT_NONE)
 		return;
-	lock_bucket(at, client->tenant, SPACE_CLIENT,
-				key_hash(client->id, (char) client->kind, client->tenant) % LOCK_BUCKETS);
+	lock_bucket(at, client->tenant, SPACE_CLIENT, client_hash(client) % LOCK_BUCKETS);
 }
 
 /*
@@ -394,6 +452,24 @@ acquire_bucket(void *tag)
 }
 
 /*
+ * A lock taken in a subtransaction belongs, once that ends, to the
+ * resource owner of the (sub)transaction; make it the current owner's, like
+ * a lock taken without waiting, so that settling can give it back.
+ */
+static void
+own_lock(const LOCKTAG *tag)
+{
+	ResourceOwner owner = CurrentResourceOwner;
+
+	if (owner == CurTransactionResourceOwner)
+		return;
+	(void) LockAcquire(tag, ExclusiveLock, false, true);
+	CurrentResourceOwner = CurTransactionResourceOwner;
+	LockRelease(tag, ExclusiveLock, false);
+	CurrentResourceOwner = owner;
+}
+
+/*
  * Wait for a bucket's lock, unless its holder waits, in a rewrite, for this
  * transaction: then go on without it (see the file's header).  Returns
  * whether the lock is held.
@@ -407,7 +483,10 @@ wait_for_bucket(const LOCKTAG *tag)
 	{
 		/* a slice of the wait, which can end without the lock */
 		if (locks_within(LOCK_WAIT_SLICE, acquire_bucket, (void *) tag))
+		{
+			own_lock(tag);
 			return true;
+		}
 		if (holder_waits_for_us(tag))
 			return false;
 	}

@@ -15,6 +15,9 @@
 /* The locks of a statement's row triggers, which may skip a busy one */
 extern bool statement_lock_client(StatementFrame *frame, AttachedTable *at,
 								  const ClientKey *client);
+extern void statement_lock_clients(StatementFrame *frame, AttachedTable *at,
+								   const ClientKey *a, bool *a_locked,
+								   const ClientKey *b, bool *b_locked);
 extern bool statement_lock_lead(StatementFrame *frame, AttachedTable *at,
 								int64 lead_id, const char *tenant);
 extern bool locks_settle(StatementFrame *frame);

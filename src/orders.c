@@ -600,11 +600,13 @@ order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
 	 */
 	if (moved)
 	{
-		bool		old_locked = statement_lock_client(frame, at, &old_client);
+		bool		old_locked;
+		bool		new_locked;
 
+		statement_lock_clients(frame, at, &old_client, &old_locked, &new_client, &new_locked);
 		if (!old_locked)
 			statement_mark_dirty(frame, &old_client);
-		if (!statement_lock_client(frame, at, &new_client))
+		if (!new_locked)
 			statement_mark_dirty(frame, &new_client);
 		statement_touch(frame, &old_client);
 		statement_touch(frame, &new_client);

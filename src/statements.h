@@ -83,6 +83,7 @@ typedef struct LeadKey
 typedef struct StatementLocks
 {
 	int32		workspace_key;
+	bool		asked;			/* a row trigger asked for a lock already */
 	bool		contended;		/* a lock was busy: settle at the end */
 	bits8		held[2][LOCK_BUCKETS / 8];
 	bits8		missed[2][LOCK_BUCKETS / 8];
