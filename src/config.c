@@ -126,6 +126,17 @@ namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
 	invalidate_callback(arg, InvalidOid);
 }
 
+static void
+free_plan_array(SPIPlanPtr *plans, int count)
+{
+	for (int i = 0; i < count; i++)
+		if (plans[i] != NULL)
+		{
+			SPI_freeplan(plans[i]);
+			plans[i] = NULL;
+		}
+}
+
 /* Free the statements a description kept (it is being retired) */
 static void
 free_table_plans(AttachedTable *at)
@@ -133,11 +144,7 @@ free_table_plans(AttachedTable *at)
 	SPIPlanPtr *plans[] = {
 		&at->probe_plan[0], &at->probe_plan[1], &at->probe_self_plan[0],
 		&at->probe_self_plan[1], &at->after_plan[0], &at->after_plan[1],
-		&at->lead_state_plan, &at->key_plan[0][0], &at->key_plan[0][1],
-		&at->key_plan[1][0], &at->key_plan[1][1], &at->key_plan[2][0],
-		&at->key_plan[2][1], &at->held_row_plan, &at->lock_plan,
-		&at->promote_plan[0][0], &at->promote_plan[0][1], &at->promote_plan[1][0],
-		&at->promote_plan[1][1],
+		&at->lead_state_plan, &at->held_row_plan, &at->lock_plan,
 		&at->explain_plan[0], &at->explain_plan[1], &at->explain_plan[2],
 		&at->explain_plan[3], &at->legacy_routed_plan,
 	};
@@ -148,6 +155,9 @@ free_table_plans(AttachedTable *at)
 			SPI_freeplan(*plans[i]);
 			*plans[i] = NULL;
 		}
+	free_plan_array(&at->key_plan[0][0][0], sizeof(at->key_plan) / sizeof(SPIPlanPtr));
+	free_plan_array(&at->promote_plan[0][0][0],
+					sizeof(at->promote_plan) / sizeof(SPIPlanPtr));
 }
 
 static void
@@ -210,6 +220,20 @@ SPIPlanPtr
 keep_plan(const char *sql, int nargs, Oid *argtypes)
 {
 	return keep_prepared(sql, nargs, argtypes, 0);
+}
+
+/*
+ * The same, for a rewrite of a few keys (KEYS_FEW): planned once, for any
+ * few, rather than for each call's keys.  The plan of a handful of index
+ * look-ups is the same for all of them, and planning it again at every
+ * statement cost more than running it.  On Citus, planned for each call,
+ * which routes it to its shards.
+ */
+SPIPlanPtr
+keep_few_keys_plan(AttachedTable *at, const char *sql, int nargs, Oid *argtypes)
+{
+	return keep_prepared(sql, nargs, argtypes,
+						 at->distributed ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
 }
 
 /*

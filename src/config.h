@@ -29,6 +29,10 @@ extern bool catalog_is_legacy(void);
 extern void require_current_catalog(const char *what);
 
 extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);
+/* A rewrite of at most KEYS_FEW keys has a plan of its own (orders.c) */
+#define KEYS_FEW			32
+extern SPIPlanPtr keep_few_keys_plan(AttachedTable *at, const char *sql, int nargs,
+									 Oid *argtypes);
 extern SPIPlanPtr keep_table_plan(AttachedTable *at, const char *sql, int nargs,
 								  Oid *argtypes);
 

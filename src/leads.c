@@ -215,7 +215,7 @@ recompute_changed_leads(AttachedTable *at, StatementFrame *frame)
 						   PointerGetDatum(construct_array(ids, count, INT8OID, 8,
 														   FLOAT8PASSBYVAL,
 														   TYPALIGN_DOUBLE)),
-						   tenant_array);
+						   tenant_array, count);
 }
 
 /*

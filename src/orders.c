@@ -56,7 +56,7 @@
 PG_FUNCTION_INFO_V1(order_row_trigger);
 
 static uint64 orders_recompute_shards(AttachedTable *at);
-static SPIPlanPtr *key_plans(AttachedTable *at, char key_kind);
+static SPIPlanPtr *key_plans(AttachedTable *at, char key_kind, int count);
 PG_FUNCTION_INFO_V1(order_statement_trigger);
 PG_FUNCTION_INFO_V1(order_truncate_trigger);
 
@@ -904,7 +904,7 @@ recompute_kind(AttachedTable *at, ClientKind kind, Datum *ids, Datum *tenants,
 	if (count == 0)
 		return;
 	client_args(at, ids, tenants, count, args, nulls);
-	rewrite_rows(at, key_plans(at, (char) kind), args, nulls);
+	rewrite_rows(at, key_plans(at, (char) kind, count), args, nulls);
 }
 
 /*
@@ -1006,6 +1006,7 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 		HASH_SEQ_STATUS status;
 		PromotedClient *p;
 		int			count = 0;
+		SPIPlanPtr *plans;
 		Datum		args[4];
 		char		nulls[4] = {' ', ' ', ' ', ' '};
 		int			dims[1];
@@ -1026,8 +1027,9 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 		if (count == 0)
 			continue;
 
+		plans = at->promote_plan[k][count <= KEYS_FEW];
 		for (int skipping = 0; skipping < 2; skipping++)
-			if (at->promote_plan[k][skipping] == NULL)
+			if (plans[skipping] == NULL)
 			{
 				Oid			argtypes[4] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
 				INT8ARRAYOID};
@@ -1036,7 +1038,8 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 				if (OidIsValid(ob_array))
 					argtypes[2] = ob_array;
 
-				at->promote_plan[k][skipping] = keep_plan(sql, 4, argtypes);
+				plans[skipping] = count <= KEYS_FEW ?
+					keep_few_keys_plan(at, sql, 4, argtypes) : keep_plan(sql, 4, argtypes);
 				pfree(sql);
 			}
 		client_args(at, ids, tenants, count, args, nulls);
@@ -1051,7 +1054,7 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 			nulls[2] = 'n';
 		args[3] = PointerGetDatum(construct_array(order_ids, count, INT8OID, 8,
 												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		rewrite_rows(at, at->promote_plan[k], args, nulls);
+		rewrite_rows(at, plans, args, nulls);
 	}
 }
 
@@ -1203,17 +1206,19 @@ lead_parts(AttachedTable *at, RewriteParts *parts)
 }
 
 /*
- * The kept rewrites of every order of some keys, $1 ids and $2 tenants:
+ * The kept rewrites of every order of count keys, $1 ids and $2 tenants:
  * clients of one kind (CLIENT_COMPANY, CLIENT_CONTACT) or leads (KEY_LEAD),
  * waiting for held rows and skipping them (rewrite.c).
  */
 static SPIPlanPtr *
-key_plans(AttachedTable *at, char key_kind)
+key_plans(AttachedTable *at, char key_kind, int count)
 {
 	int			k = key_kind == CLIENT_COMPANY ? 0 : key_kind == CLIENT_CONTACT ? 1 : 2;
+	bool		few = count <= KEYS_FEW;
+	SPIPlanPtr *plans = at->key_plan[k][few];
 
 	for (int skipping = 0; skipping < 2; skipping++)
-		if (at->key_plan[k][skipping] == NULL)
+		if (plans[skipping] == NULL)
 		{
 			Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
 			RewriteParts parts;
@@ -1224,18 +1229,19 @@ key_plans(AttachedTable *at, char key_kind)
 			else
 				recompute_parts(at, (ClientKind) key_kind, false, &parts);
 			sql = skipping ? rewrite_skipping_sql(at, &parts) : rewrite_waiting_sql(at, &parts);
-			at->key_plan[k][skipping] = keep_plan(sql, 2, argtypes);
+			plans[skipping] = few ? keep_few_keys_plan(at, sql, 2, argtypes) :
+				keep_plan(sql, 2, argtypes);
 			pfree(sql);
 		}
-	return at->key_plan[k];
+	return plans;
 }
 
-/* Recompute the orders of some leads ($1 ids, $2 tenants) (rewrite.c) */
+/* Recompute the orders of count leads ($1 ids, $2 tenants) (rewrite.c) */
 void
-orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants)
+orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants, int count)
 {
 	Datum		args[2] = {ids, tenants};
 	char		nulls[2] = {' ', tenants == (Datum) 0 ? 'n' : ' '};
 
-	rewrite_rows(at, key_plans(at, KEY_LEAD), args, nulls);
+	rewrite_rows(at, key_plans(at, KEY_LEAD, count), args, nulls);
 }

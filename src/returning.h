@@ -163,15 +163,16 @@ typedef struct AttachedTable
 	SPIPlanPtr	probe_self_plan[2]; /* the same, leaving out one order id */
 	SPIPlanPtr	after_plan[2];	/* is there an order after a position? */
 	SPIPlanPtr	lead_state_plan;
-	SPIPlanPtr	key_plan[3][2];	/* recompute the orders of some companies,
-								 * contacts or leads: waiting, skipping
-								 * (rewrite.c) */
+	SPIPlanPtr	key_plan[3][2][2];	/* recompute the orders of some
+									 * companies, contacts or leads: waiting,
+									 * skipping (rewrite.c); planned for the
+									 * keys given, or once for a few keys */
 	SPIPlanPtr	held_row_plan;	/* wait for a row another transaction holds */
 	SPIPlanPtr	lock_plan;		/* a client's lock, routed by tenant */
 	SPIPlanPtr	legacy_routed_plan;	/* is an order in routed_order? */
-	SPIPlanPtr	promote_plan[2][2];	/* orders after new first won orders,
-									 * of companies, contacts: waiting,
-									 * skipping */
+	SPIPlanPtr	promote_plan[2][2][2];	/* orders after new first won
+										 * orders, of companies, contacts:
+										 * waiting, skipping; as key_plan */
 	SPIPlanPtr	explain_plan[4];	/* explain.c: the row, the first won order
 									 * (company, contact), the lead's state */
 
