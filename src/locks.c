@@ -72,8 +72,9 @@
 
 #define LOCK_TAG_RETURNING	0x5245	/* "RE": a bucket's lock */
 #define LOCK_TAG_REWRITING	0x5257	/* "RW": waiting in a rewrite */
-#define LOCK_WAIT_SLICE		"10ms"	/* how long a writer waits between looks */
-#define LOCK_WAIT_SLICES	50		/* how many looks before a plain wait */
+#define LOCK_WAIT_SLICE		"1ms"	/* how long a writer waits between looks:
+										 * a cycle through a rewrite costs it */
+#define LOCK_WAIT_SLICES	500		/* how many looks before a plain wait */
 #define SPACE_CLIENT		0
 #define SPACE_LEAD			1
 

@@ -244,9 +244,10 @@ run_rewrite(void *arg)
  * The first try: the rewrite as one UPDATE, in a subtransaction that gives
  * up (and is rolled back) when a row lock is not granted within
  * REWRITE_TRY_WAIT.  Most rewrites meet no held row, and then write each
- * row once, without the locking pass of a round.  The wait is far shorter
- * than a contended writer's look at who waits for it (locks.c), so it never
- * closes a cycle.  Returns whether it ran to its end.
+ * row once, without the locking pass of a round.  The wait ends by itself,
+ * so it never closes a cycle; a contended writer that waits for this
+ * transaction's lock meanwhile looks again after its next slice (locks.c)
+ * and finds the rounds' wait.  Returns whether it ran to its end.
  */
 static bool
 rewrite_try(AttachedTable *at, SPIPlanPtr plan, Datum *args, const char *nulls)
