@@ -631,7 +631,14 @@ order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
 	if (moved && new_won &&
 		(!has_first_won || position_cmp(at, &new_pos, &first_won) < 0))
 	{
-		statement_mark_dirty(frame, &new_client);
+		/*
+		 * The order becomes the client's first won order: at the end, the
+		 * orders after it turn repeat, as after an insert.  That is right
+		 * whatever other rows of the statement do: a promotion only turns
+		 * orders repeat, the earliest one is kept, and a row that takes a
+		 * first won order away has the client recomputed whole.
+		 */
+		statement_mark_promoted(frame, at, &new_client, &new_pos);
 		statement_forget_client(frame, &new_client);
 	}
 	return classify(at, frame, newrow, &new_client, &new_pos,

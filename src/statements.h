@@ -52,10 +52,10 @@ client_position(const ClientEntry *entry)
 }
 
 /*
- * A client whose first won order an inserted row moved earlier, ahead of
- * orders already there: at the end of the statement every order after
- * first_won that is not repeat turns repeat, and nothing else of the client
- * changes.
+ * A client whose first won order an inserted or updated row moved earlier,
+ * ahead of orders already there: at the end of the statement every order
+ * after first_won that is not repeat turns repeat, and nothing else of the
+ * client changes.
  */
 typedef struct PromotedClient
 {
