@@ -38,6 +38,8 @@
 #include "triggers.h"
 
 #define CLIENT_CACHE_SIZE	100000
+#define CLIENT_CACHE_FIRST	16		/* its first size: most statements write a
+									 * row or a few; it doubles as it fills */
 
 void		statements_init(void);
 
@@ -369,7 +371,7 @@ statement_client(StatementFrame *frame, const ClientKey *key, bool *found)
 														 ALLOCSET_DEFAULT_SIZES);
 		else
 			MemoryContextReset(frame->cache_context);
-		frame->clients = clientcache_create(frame->cache_context, 1024, NULL);
+		frame->clients = clientcache_create(frame->cache_context, CLIENT_CACHE_FIRST, NULL);
 	}
 	entry = clientcache_insert(frame->clients, *key, found);
 	if (!*found)
@@ -377,7 +379,6 @@ statement_client(StatementFrame *frame, const ClientKey *key, bool *found)
 		entry->key.tenant = key->tenant ?
 			MemoryContextStrdup(frame->cache_context, key->tenant) : NULL;
 		entry->has_first_won = false;
-		entry->statement_only = false;
 		entry->pos_isnull = true;
 		entry->pos_value = (Datum) 0;
 		entry->pos_id = 0;
