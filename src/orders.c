@@ -484,8 +484,10 @@ classify(AttachedTable *at, StatementFrame *frame, const Row *row,
 }
 
 /*
- * The first row of a client in the statement: lock the client and look up
- * its first won order.
+ * The first row of a client in the statement: lock the client, look up its
+ * first won order and, when it has none, whether it has orders at all.  Not
+ * at the statement's first row: the answer spares later look-ups of the
+ * statement's rows of the client, and most statements have one row.
  */
 static void
 first_sight(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
@@ -493,6 +495,7 @@ first_sight(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
 {
 	Position	first_won;
 	bool		has_first_won;
+	bool		has_orders;
 
 	if (statement_lock_client(frame, at, client))
 		statement_touch(frame, client);
@@ -505,6 +508,9 @@ first_sight(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
 		entry->has_first_won = true;
 		statement_keep_position(frame, at, entry, &first_won);
 	}
+	else if (frame->rows_passed > 1 &&
+			 probe_client_has_orders_direct(frame, at, client, &has_orders))
+		entry->statement_only = !has_orders;
 }
 
 static ReturningState
@@ -537,13 +543,15 @@ order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 		/*
 		 * A won order before the first one becomes the first: the orders
 		 * after it, up to the old first won order, turn repeat at the end of
-		 * the statement.  Are there any?  The old first won order is one;
-		 * else a look-up, which sees the statement's earlier rows too.  It
-		 * is asked once per client and statement at most, as the look-up of
-		 * whether the client had orders, which would spare it, would be.
+		 * the statement.  Are there any?  The old first won order is one.
+		 * When all orders of the client are the statement's, its last one
+		 * tells; else a look-up, which sees the statement's earlier rows
+		 * too.
 		 */
 		if (entry->has_first_won)
 			later = true;
+		else if (entry->statement_only && !frame->others_wrote)
+			later = found && position_cmp(at, &kept, &pos) > 0;
 		else
 			later = client_has_order_after(at, frame, &client, &pos);
 		if (later)
@@ -551,6 +559,9 @@ order_inserted(AttachedTable *at, StatementFrame *frame, const Row *row)
 		entry->has_first_won = true;
 		statement_keep_position(frame, at, entry, &pos);
 	}
+	else if (!entry->has_first_won && entry->statement_only &&
+			 (!found || position_cmp(at, &pos, &kept) > 0))
+		statement_keep_position(frame, at, entry, &pos);
 	return state;
 }
 

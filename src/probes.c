@@ -632,6 +632,26 @@ probe_lead_direct(StatementFrame *frame, AttachedTable *at, int64 lead_id,
 }
 
 /*
+ * Has the table any row of the client's column value?  Rows of the other
+ * kind of client count too (a contact's order that belongs to a company),
+ * and a row on a page the visibility map marks all-visible counts without
+ * being read: the answer may be yes where a closer look would say no, never
+ * the other way round.  Returns false when there is no index to find the
+ * client's orders with; else sets *found.
+ */
+bool
+probe_client_has_orders_direct(StatementFrame *frame, AttachedTable *at,
+							   const ClientKey *client, bool *found)
+{
+	ProbeScan  *ps = begin_client_probe(frame, at, client, false);
+
+	if (ps == NULL)
+		return false;
+	*found = probe_any_visible(ps);
+	return true;
+}
+
+/*
  * Has the client an order positioned after pos?  Returns false when there
  * is no index to find the client's orders with; else sets *found.
  */

@@ -18,6 +18,8 @@ extern bool probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
 								   const ClientKey *client, bool exclude_self,
 								   int64 self_id, MemoryContext target,
 								   bool *found, Position *first_won);
+extern bool probe_client_has_orders_direct(StatementFrame *frame, AttachedTable *at,
+										   const ClientKey *client, bool *found);
 extern bool probe_order_after_direct(StatementFrame *frame, AttachedTable *at,
 									 const ClientKey *client, const Position *pos,
 									 bool *found);

@@ -379,6 +379,7 @@ statement_client(StatementFrame *frame, const ClientKey *key, bool *found)
 		entry->key.tenant = key->tenant ?
 			MemoryContextStrdup(frame->cache_context, key->tenant) : NULL;
 		entry->has_first_won = false;
+		entry->statement_only = false;
 		entry->pos_isnull = true;
 		entry->pos_value = (Datum) 0;
 		entry->pos_id = 0;

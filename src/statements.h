@@ -23,6 +23,10 @@
  * client at random for every row and the table is larger than the caches.
  *
  * It holds one position: the client's first won order when it has one.
+ * Otherwise, when the client had no orders in the table before the
+ * statement (statement_only), the last position of the statement's orders
+ * of the client, so that a won order can tell without a look-up whether
+ * orders come after it.
  */
 typedef struct ClientEntry
 {
@@ -30,6 +34,7 @@ typedef struct ClientEntry
 	uint32		hash;
 	char		status;			/* used by simplehash */
 	bool		has_first_won;	/* false: the client has no won order */
+	bool		statement_only; /* all its orders are the statement's */
 	bool		pos_isnull;		/* the position, copied into the cache's */
 	Datum		pos_value;		/* context */
 	int64		pos_id;
