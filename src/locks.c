@@ -29,10 +29,11 @@
  * back the locks it took, takes all of them again in one fixed order
  * (waiting now), and recomputes every client it touched.  So a statement of
  * one row, the way a web application writes, waits for its client like for
- * a row lock and is never contended, unless its wait is given up (below).  Locks taken by earlier statements of the
- * transaction are kept, as they must be; like row locks, they can still
- * meet another transaction's in opposite order, and PostgreSQL's deadlock
- * detector then aborts one of them.
+ * a row lock and is never contended, unless its wait is given up (below).
+ * Locks taken by earlier statements of the transaction are kept, as they
+ * must be; like row locks, they can still meet another transaction's in
+ * opposite order, and PostgreSQL's deadlock detector then aborts one of
+ * them.
  *
  * A contended writer waits at its end while it holds row locks: PostgreSQL
  * locks an updated or deleted row before any trigger runs.  The holder of
