@@ -223,14 +223,14 @@ keep_plan(const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
- * The same, for a rewrite of a few keys (KEYS_FEW): planned once, for any
- * few, rather than for each call's keys.  The plan of a handful of index
- * look-ups is the same for all of them, and planning it again at every
- * statement cost more than running it.  On Citus, planned for each call,
- * which routes it to its shards.
+ * The same, for a rewrite of one key (a client, a lead): planned once, for
+ * any key, rather than for each call's.  The plan of one key's index look-up
+ * is the same for all keys, and planning it again at every statement cost
+ * more than running it (rewrite_rows() says how it stays an index look-up).
+ * On Citus, planned for each call, which routes it to its shard.
  */
 SPIPlanPtr
-keep_few_keys_plan(AttachedTable *at, const char *sql, int nargs, Oid *argtypes)
+keep_one_key_plan(AttachedTable *at, const char *sql, int nargs, Oid *argtypes)
 {
 	return keep_prepared(sql, nargs, argtypes,
 						 at->distributed ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
@@ -1394,14 +1394,18 @@ append_tenant_match(StringInfo buf, AttachedTable *at, const char *alias,
  * as $2, a text array of the same length.  A key is an (id, tenant) pair:
  * the ANY tests let the planner scan the indexes, and the pairs are then
  * matched one to one, so that no id is taken with another key's tenant.
+ * With one, the arrays hold one key, compared as a plain value.
  */
 void
 append_keys_filter(StringInfo buf, AttachedTable *at, const char *alias,
-				   const char *column)
+				   const char *column, bool one)
 {
 	Oid			array;
 
-	appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.=) ANY ($1)", alias, column);
+	if (one)
+		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.=) ($1)[1]", alias, column);
+	else
+		appendStringInfo(buf, "%s.%s OPERATOR(pg_catalog.=) ANY ($1)", alias, column);
 	if (at->tenant.attnum == InvalidAttrNumber)
 		return;
 	array = get_array_type(getBaseType(at->tenant.typid));
@@ -1412,6 +1416,11 @@ append_keys_filter(StringInfo buf, AttachedTable *at, const char *alias,
 						format_type_be(at->tenant.typid))));
 	appendStringInfo(buf, " AND %s.%s", alias, at->tenant.name);
 	append_operator(buf, at->tenant.typid, BTEqualStrategyNumber);
+	if (one)
+	{
+		appendStringInfo(buf, "($2::%s)[1]", format_type_be_qualified(array));
+		return;
+	}
 	appendStringInfo(buf, "ANY ($2::%s) AND EXISTS (SELECT FROM ROWS FROM"
 					 " (pg_catalog.unnest($1), pg_catalog.unnest($2::%s)) AS k(id, tenant)"
 					 " WHERE k.id OPERATOR(pg_catalog.=) %s.%s AND k.tenant",

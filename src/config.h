@@ -29,10 +29,8 @@ extern bool catalog_is_legacy(void);
 extern void require_current_catalog(const char *what);
 
 extern SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *argtypes);
-/* A rewrite of at most KEYS_FEW keys has a plan of its own (orders.c) */
-#define KEYS_FEW			32
-extern SPIPlanPtr keep_few_keys_plan(AttachedTable *at, const char *sql, int nargs,
-									 Oid *argtypes);
+extern SPIPlanPtr keep_one_key_plan(AttachedTable *at, const char *sql, int nargs,
+									Oid *argtypes);
 extern SPIPlanPtr keep_table_plan(AttachedTable *at, const char *sql, int nargs,
 								  Oid *argtypes);
 
@@ -45,7 +43,7 @@ extern void check_tenant_argument(AttachedTable *at, const char *tenant);
 extern void append_tenant_param(StringInfo buf, AttachedTable *at,
 								const char *alias, int param);
 extern void append_keys_filter(StringInfo buf, AttachedTable *at, const char *alias,
-							   const char *column);
+							   const char *column, bool one);
 extern void append_tenant_match(StringInfo buf, AttachedTable *at, const char *alias,
 								const char *column, const char *other);
 

@@ -56,7 +56,7 @@
 PG_FUNCTION_INFO_V1(order_row_trigger);
 
 static uint64 orders_recompute_shards(AttachedTable *at);
-static SPIPlanPtr *key_plans(AttachedTable *at, char key_kind, int count);
+static SPIPlanPtr *key_plans(AttachedTable *at, char key_kind, bool one);
 PG_FUNCTION_INFO_V1(order_statement_trigger);
 PG_FUNCTION_INFO_V1(order_truncate_trigger);
 
@@ -185,11 +185,11 @@ append_client_filter(StringInfo buf, AttachedTable *at, ClientKind kind)
  */
 static void
 append_clients_filter(StringInfo sql, AttachedTable *at, const char *alias,
-					  ClientKind kind)
+					  ClientKind kind, bool one)
 {
 	append_client_condition(sql, at, alias, kind);
 	appendStringInfoString(sql, " AND ");
-	append_keys_filter(sql, at, alias, client_column(at, kind));
+	append_keys_filter(sql, at, alias, client_column(at, kind), one);
 }
 
 /*
@@ -781,7 +781,7 @@ order_row_trigger(PG_FUNCTION_ARGS)
  * (kind CLIENT_NONE).
  */
 static void
-append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind)
+append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind, bool one)
 {
 	appendStringInfo(sql, "SELECT o.%s AS id, ", at->id.name);
 	if (at->tenant.attnum != InvalidAttrNumber)
@@ -811,7 +811,7 @@ append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind)
 	if (kind != CLIENT_NONE)
 	{
 		appendStringInfoString(sql, " WHERE ");
-		append_clients_filter(sql, at, "o", kind);
+		append_clients_filter(sql, at, "o", kind, one);
 	}
 	appendStringInfoString(sql, " WINDOW w AS (PARTITION BY ");
 	if (kind == CLIENT_NONE)
@@ -835,14 +835,15 @@ append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind)
  * joins the clients' rows only and never reads the whole table.
  */
 static void
-recompute_parts(AttachedTable *at, ClientKind kind, bool clear, RewriteParts *parts)
+recompute_parts(AttachedTable *at, ClientKind kind, bool clear, bool one,
+				RewriteParts *parts)
 {
 	StringInfoData from;
 	StringInfoData where;
 
 	initStringInfo(&from);
 	appendStringInfoChar(&from, '(');
-	append_states_select(&from, at, kind);
+	append_states_select(&from, at, kind, one);
 	appendStringInfoString(&from, ") AS s");
 
 	initStringInfo(&where);
@@ -851,7 +852,7 @@ recompute_parts(AttachedTable *at, ClientKind kind, bool clear, RewriteParts *pa
 	if (kind != CLIENT_NONE)
 	{
 		appendStringInfoString(&where, " AND ");
-		append_clients_filter(&where, at, "t", kind);
+		append_clients_filter(&where, at, "t", kind, one);
 	}
 	appendStringInfo(&where, " AND (t.%s IS NULL OR t.%s OPERATOR(pg_catalog.<>) s.state)",
 					 at->state.name, at->state.name);
@@ -867,7 +868,7 @@ recompute_sql(AttachedTable *at, ClientKind kind, bool clear)
 {
 	RewriteParts parts;
 
-	recompute_parts(at, kind, clear, &parts);
+	recompute_parts(at, kind, clear, false, &parts);
 	return rewrite_waiting_sql(at, &parts);
 }
 
@@ -881,7 +882,7 @@ orders_states_sql(AttachedTable *at)
 	StringInfoData sql;
 
 	initStringInfo(&sql);
-	append_states_select(&sql, at, CLIENT_NONE);
+	append_states_select(&sql, at, CLIENT_NONE, false);
 	return sql.data;
 }
 
@@ -914,7 +915,7 @@ recompute_kind(AttachedTable *at, ClientKind kind, Datum *ids, Datum *tenants,
 	if (count == 0)
 		return;
 	client_args(at, ids, tenants, count, args, nulls);
-	rewrite_rows(at, key_plans(at, (char) kind, count), args, nulls);
+	rewrite_rows(at, key_plans(at, (char) kind, count == 1), args, nulls, count == 1);
 }
 
 /*
@@ -950,7 +951,7 @@ recompute_clients(AttachedTable *at, HTAB *set)
  * index scan per client.
  */
 static char *
-promote_sql(AttachedTable *at, ClientKind kind, bool skipping)
+promote_sql(AttachedTable *at, ClientKind kind, bool skipping, bool one)
 {
 	StringInfoData from;
 	StringInfoData where;
@@ -958,14 +959,28 @@ promote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
 
 	initStringInfo(&from);
-	appendStringInfoString(&from, "ROWS FROM (pg_catalog.unnest($1), ");
-	if (at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(&from, "pg_catalog.unnest($2::%s[]), ",
-						 format_type_be_qualified(at->tenant.typid));
+	if (one)
+	{
+		/* one key: a row the planner knows to be one */
+		appendStringInfoString(&from, "(SELECT ($1)[1] AS client, ");
+		if (at->tenant.attnum != InvalidAttrNumber)
+			appendStringInfo(&from, "($2::%s[])[1] AS tenant, ",
+							 format_type_be_qualified(at->tenant.typid));
+		else
+			appendStringInfoString(&from, "($2)[1] AS tenant, ");
+		appendStringInfo(&from, "%s($4)[1] AS id) AS c", has_ob ? "($3)[1] AS ob, " : "");
+	}
 	else
-		appendStringInfoString(&from, "pg_catalog.unnest($2), ");
-	appendStringInfo(&from, "%spg_catalog.unnest($4)) AS c(client, tenant, %sid)",
-					 has_ob ? "pg_catalog.unnest($3), " : "", has_ob ? "ob, " : "");
+	{
+		appendStringInfoString(&from, "ROWS FROM (pg_catalog.unnest($1), ");
+		if (at->tenant.attnum != InvalidAttrNumber)
+			appendStringInfo(&from, "pg_catalog.unnest($2::%s[]), ",
+							 format_type_be_qualified(at->tenant.typid));
+		else
+			appendStringInfoString(&from, "pg_catalog.unnest($2), ");
+		appendStringInfo(&from, "%spg_catalog.unnest($4)) AS c(client, tenant, %sid)",
+						 has_ob ? "pg_catalog.unnest($3), " : "", has_ob ? "ob, " : "");
+	}
 
 	initStringInfo(&where);
 	append_client_condition(&where, at, "t", kind);
@@ -1037,19 +1052,19 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 		if (count == 0)
 			continue;
 
-		plans = at->promote_plan[k][count <= KEYS_FEW];
+		plans = at->promote_plan[k][count == 1];
 		for (int skipping = 0; skipping < 2; skipping++)
 			if (plans[skipping] == NULL)
 			{
 				Oid			argtypes[4] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
 				INT8ARRAYOID};
-				char	   *sql = promote_sql(at, kind, skipping);
+				char	   *sql = promote_sql(at, kind, skipping, count == 1);
 
 				if (OidIsValid(ob_array))
 					argtypes[2] = ob_array;
 
-				plans[skipping] = count <= KEYS_FEW ?
-					keep_few_keys_plan(at, sql, 4, argtypes) : keep_plan(sql, 4, argtypes);
+				plans[skipping] = count == 1 ?
+					keep_one_key_plan(at, sql, 4, argtypes) : keep_plan(sql, 4, argtypes);
 				pfree(sql);
 			}
 		client_args(at, ids, tenants, count, args, nulls);
@@ -1064,7 +1079,7 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 			nulls[2] = 'n';
 		args[3] = PointerGetDatum(construct_array(order_ids, count, INT8OID, 8,
 												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		rewrite_rows(at, plans, args, nulls);
+		rewrite_rows(at, plans, args, nulls, count == 1);
 	}
 }
 
@@ -1183,7 +1198,7 @@ orders_recompute_shards(AttachedTable *at)
  * repeat can change: between new and repeated inquiry.
  */
 static void
-lead_parts(AttachedTable *at, RewriteParts *parts)
+lead_parts(AttachedTable *at, bool one, RewriteParts *parts)
 {
 	StringInfoData state;
 	StringInfoData where;
@@ -1194,7 +1209,7 @@ lead_parts(AttachedTable *at, RewriteParts *parts)
 	appendStringInfoString(&state, " THEN '" STATE_NAME_REPEATED_INQUIRY "' ELSE '" STATE_NAME_NEW "' END");
 
 	initStringInfo(&where);
-	append_keys_filter(&where, at, "t", at->lead.name);
+	append_keys_filter(&where, at, "t", at->lead.name, one);
 	appendStringInfoString(&where, " AND ");
 	append_not_repeat(&where, psprintf("t.%s", at->state.name));
 	appendStringInfoString(&where, " AND (");
@@ -1216,16 +1231,15 @@ lead_parts(AttachedTable *at, RewriteParts *parts)
 }
 
 /*
- * The kept rewrites of every order of count keys, $1 ids and $2 tenants:
+ * The kept rewrites of every order of some keys, $1 ids and $2 tenants:
  * clients of one kind (CLIENT_COMPANY, CLIENT_CONTACT) or leads (KEY_LEAD),
  * waiting for held rows and skipping them (rewrite.c).
  */
 static SPIPlanPtr *
-key_plans(AttachedTable *at, char key_kind, int count)
+key_plans(AttachedTable *at, char key_kind, bool one)
 {
 	int			k = key_kind == CLIENT_COMPANY ? 0 : key_kind == CLIENT_CONTACT ? 1 : 2;
-	bool		few = count <= KEYS_FEW;
-	SPIPlanPtr *plans = at->key_plan[k][few];
+	SPIPlanPtr *plans = at->key_plan[k][one];
 
 	for (int skipping = 0; skipping < 2; skipping++)
 		if (plans[skipping] == NULL)
@@ -1235,11 +1249,11 @@ key_plans(AttachedTable *at, char key_kind, int count)
 			char	   *sql;
 
 			if (key_kind == KEY_LEAD)
-				lead_parts(at, &parts);
+				lead_parts(at, one, &parts);
 			else
-				recompute_parts(at, (ClientKind) key_kind, false, &parts);
+				recompute_parts(at, (ClientKind) key_kind, false, one, &parts);
 			sql = skipping ? rewrite_skipping_sql(at, &parts) : rewrite_waiting_sql(at, &parts);
-			plans[skipping] = few ? keep_few_keys_plan(at, sql, 2, argtypes) :
+			plans[skipping] = one ? keep_one_key_plan(at, sql, 2, argtypes) :
 				keep_plan(sql, 2, argtypes);
 			pfree(sql);
 		}
@@ -1253,5 +1267,5 @@ orders_recompute_leads(AttachedTable *at, Datum ids, Datum tenants, int count)
 	Datum		args[2] = {ids, tenants};
 	char		nulls[2] = {' ', tenants == (Datum) 0 ? 'n' : ' '};
 
-	rewrite_rows(at, key_plans(at, KEY_LEAD, count), args, nulls);
+	rewrite_rows(at, key_plans(at, KEY_LEAD, count == 1), args, nulls, count == 1);
 }

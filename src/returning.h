@@ -166,7 +166,7 @@ typedef struct AttachedTable
 	SPIPlanPtr	key_plan[3][2][2];	/* recompute the orders of some
 									 * companies, contacts or leads: waiting,
 									 * skipping (rewrite.c); planned for the
-									 * keys given, or once for a few keys */
+									 * keys given, or once for one key */
 	SPIPlanPtr	held_row_plan;	/* wait for a row another transaction holds */
 	SPIPlanPtr	lock_plan;		/* a client's lock, routed by tenant */
 	SPIPlanPtr	legacy_routed_plan;	/* is an order in routed_order? */

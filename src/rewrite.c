@@ -38,6 +38,7 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -261,18 +262,33 @@ rewrite_try(AttachedTable *at, SPIPlanPtr plan, Datum *args, const char *nulls)
  * Rewrite the states of some keys' rows with kept plans (plans[0] the
  * waiting UPDATE, plans[1] the skipping one): a first try, then rounds, as
  * the file's header says.  The keys are locked by the caller.
+ *
+ * The plans of one key (one_key, keep_one_key_plan()) are made once, at
+ * their first run or after an invalidation, whatever the table's size is
+ * then, and kept while it grows: they are planned, and run, with sequential
+ * scans disabled, so that they read the key's rows through an index even
+ * when the table was nearly empty when they were made.
  */
 void
-rewrite_rows(AttachedTable *at, SPIPlanPtr *plans, Datum *args, const char *nulls)
+rewrite_rows(AttachedTable *at, SPIPlanPtr *plans, Datum *args, const char *nulls,
+			 bool one_key)
 {
 	HeldRows	held;
+	int			level = 0;
 
-	if (rewrite_try(at, plans[0], args, nulls))
-		return;
-	while (!rewrite_round(at, plans[1], args, nulls, &held))
+	if (one_key)
 	{
-		lock_show_rewriting(true);
-		wait_for_rows(at, &held);
-		lock_show_rewriting(false);
+		level = NewGUCNestLevel();
+		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 	}
+	if (!rewrite_try(at, plans[0], args, nulls))
+		while (!rewrite_round(at, plans[1], args, nulls, &held))
+		{
+			lock_show_rewriting(true);
+			wait_for_rows(at, &held);
+			lock_show_rewriting(false);
+		}
+	if (one_key)
+		AtEOXact_GUC(true, level);
 }

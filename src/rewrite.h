@@ -27,6 +27,6 @@ typedef struct RewriteParts
 extern char *rewrite_waiting_sql(AttachedTable *at, const RewriteParts *parts);
 extern char *rewrite_skipping_sql(AttachedTable *at, const RewriteParts *parts);
 extern void rewrite_rows(AttachedTable *at, SPIPlanPtr *plans, Datum *args,
-						 const char *nulls);
+						 const char *nulls, bool one_key);
 
 #endif							/* RETURNING_REWRITE_H */
