@@ -158,6 +158,7 @@ free_table_plans(AttachedTable *at)
 	free_plan_array(&at->key_plan[0][0][0], sizeof(at->key_plan) / sizeof(SPIPlanPtr));
 	free_plan_array(&at->promote_plan[0][0][0],
 					sizeof(at->promote_plan) / sizeof(SPIPlanPtr));
+	free_plan_array(&at->demote_plan[0][0], sizeof(at->demote_plan) / sizeof(SPIPlanPtr));
 }
 
 static void

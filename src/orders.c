@@ -617,7 +617,19 @@ order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
 		if (old_won && old_client.kind != CLIENT_NONE &&
 			was_first_won(at, frame, &old_client, old_locked, &old_pos))
 		{
-			statement_mark_dirty(frame, &old_client);
+			/*
+			 * The old client's first won order went: the orders after it, up
+			 * to the next won one, lose repeat.  When it stays in the client
+			 * at another position, or won, the order's own state is not known
+			 * here (the look-up cannot see the next won order, stored
+			 * repeat): the client is recomputed whole.
+			 */
+			if (old_locked && !statement_is_dirty(frame, &old_client) &&
+				(!client_equal(&old_client, &new_client) ||
+				 (!new_won && position_cmp(at, &old_pos, &new_pos) == 0)))
+				statement_mark_demoted(frame, at, &old_client, &old_pos);
+			else
+				statement_mark_dirty(frame, &old_client);
 			statement_forget_client(frame, &old_client);
 		}
 	}
@@ -653,6 +665,7 @@ order_deleted(AttachedTable *at, StatementFrame *frame, const Row *row)
 {
 	ClientKey	client;
 	Position	pos;
+	bool		locked;
 
 	frame->others_wrote = true;
 	/* Only the first won order of a client changes others' states */
@@ -662,9 +675,13 @@ order_deleted(AttachedTable *at, StatementFrame *frame, const Row *row)
 	if (client.kind == CLIENT_NONE)
 		return;
 	pos = position_of(at, row);
-	if (!was_first_won(at, frame, &client, statement_lock_client(frame, at, &client), &pos))
+	locked = statement_lock_client(frame, at, &client);
+	if (!was_first_won(at, frame, &client, locked, &pos))
 		return;
-	statement_mark_dirty(frame, &client);
+	if (locked && !statement_is_dirty(frame, &client))
+		statement_mark_demoted(frame, at, &client, &pos);
+	else
+		statement_mark_dirty(frame, &client);
 	statement_forget_client(frame, &client);
 }
 
@@ -706,6 +723,7 @@ order_row(FunctionCallInfo fcinfo)
 	 * columns apart once; the slots hold the tuples the trigger got.
 	 */
 	row = row_of_slot(trigdata->tg_trigslot);
+	frame->rows_seen++;
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
 		frame->rows_passed++;
@@ -999,13 +1017,78 @@ promote_sql(AttachedTable *at, ClientKind kind, bool skipping, bool one)
 }
 
 /*
- * Turn repeat the orders after the promoted clients' new first won orders,
- * leaving out the clients that were recomputed whole (dirty).
+ * The rewrite that gives the orders of one client after a position (its
+ * first won order, which the statement's only row took away: $1 to $4 as in
+ * promote_sql, one key each), up to its new first won order, the state they
+ * have with no won order before them.  The orders after the new first won
+ * order stay repeat.
+ */
+static char *
+demote_sql(AttachedTable *at, ClientKind kind, bool skipping)
+{
+	StringInfoData from;
+	StringInfoData state;
+	StringInfoData where;
+	RewriteParts parts;
+	const char *col = client_column(at, kind);
+	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
+
+	initStringInfo(&from);
+	appendStringInfoString(&from, "(SELECT ($1)[1] AS client, ");
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(&from, "($2::%s[])[1] AS tenant, ",
+						 format_type_be_qualified(at->tenant.typid));
+	else
+		appendStringInfoString(&from, "($2)[1] AS tenant, ");
+	appendStringInfo(&from, "%s($4)[1] AS id) AS c LEFT JOIN LATERAL (SELECT ",
+					 has_ob ? "($3)[1] AS ob, " : "");
+	if (has_ob)
+		appendStringInfo(&from, "w.%s AS ob, ", at->ordered_by.name);
+	appendStringInfo(&from, "w.%s AS id FROM %s w WHERE ", at->id.name, at->qualified_name);
+	append_client_condition(&from, at, "w", kind);
+	appendStringInfo(&from, " AND w.%s OPERATOR(pg_catalog.=) c.client", col);
+	append_tenant_match(&from, at, "w", at->tenant.name, "c");
+	appendStringInfoString(&from, " AND ");
+	append_won_condition(&from, at, "w");
+	appendStringInfoString(&from, " AND ");
+	append_after(&from, at, "w", "c.ob", "c.id");
+	appendStringInfoString(&from, " ORDER BY ");
+	append_position(&from, at, "w", false);
+	appendStringInfoString(&from, " LIMIT 1) AS f ON true");
+
+	initStringInfo(&state);
+	appendStringInfoString(&state, "CASE WHEN ");
+	append_lead_is_repeat(&state, at, "t");
+	appendStringInfoString(&state, " THEN '" STATE_NAME_REPEATED_INQUIRY "' ELSE '" STATE_NAME_NEW "' END");
+
+	initStringInfo(&where);
+	append_client_condition(&where, at, "t", kind);
+	appendStringInfo(&where, " AND t.%s OPERATOR(pg_catalog.=) c.client", col);
+	append_tenant_match(&where, at, "t", at->tenant.name, "c");
+	appendStringInfoString(&where, " AND ");
+	append_after(&where, at, "t", "c.ob", "c.id");
+	appendStringInfoString(&where, " AND (f.id IS NULL OR NOT ");
+	append_after(&where, at, "t", "f.ob", "f.id");
+	appendStringInfo(&where, ") AND (t.%s IS NULL OR t.%s OPERATOR(pg_catalog.<>) %s)",
+					 at->state.name, at->state.name, state.data);
+
+	parts.from = from.data;
+	parts.state = state.data;
+	parts.where = where.data;
+	return skipping ? rewrite_skipping_sql(at, &parts) : rewrite_waiting_sql(at, &parts);
+}
+
+/*
+ * Rewrite the orders of the clients of a set of PromotedClient from their
+ * positions on, leaving out the clients that are recomputed whole (dirty):
+ * promoted ones turn repeat after their new first won orders; a demoted one
+ * (never more than one: of a statement of one row) loses repeat up to its
+ * new first won order.
  */
 static void
-promote_clients(AttachedTable *at, StatementFrame *frame)
+position_rewrites(AttachedTable *at, StatementFrame *frame, HTAB *set, bool demote)
 {
-	long		n = hash_get_num_entries(frame->promoted);
+	long		n = hash_get_num_entries(set);
 	Oid			ob_type = at->ordered_by.typid;
 	Oid			ob_array = OidIsValid(ob_type) ? get_array_type(ob_type) : InvalidOid;
 	int16		ob_len;
@@ -1037,7 +1120,7 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 		int			dims[1];
 		int			lbs[1] = {1};
 
-		hash_seq_init(&status, frame->promoted);
+		hash_seq_init(&status, set);
 		while ((p = hash_seq_search(&status)) != NULL)
 		{
 			if (p->key.kind != kind || statement_is_dirty(frame, &p->key))
@@ -1051,14 +1134,17 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 		}
 		if (count == 0)
 			continue;
+		if (demote && count != 1)
+			elog(ERROR, "a statement of one row demoted %d clients", count);
 
-		plans = at->promote_plan[k][count == 1];
+		plans = demote ? at->demote_plan[k] : at->promote_plan[k][count == 1];
 		for (int skipping = 0; skipping < 2; skipping++)
 			if (plans[skipping] == NULL)
 			{
 				Oid			argtypes[4] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
 				INT8ARRAYOID};
-				char	   *sql = promote_sql(at, kind, skipping, count == 1);
+				char	   *sql = demote ? demote_sql(at, kind, skipping) :
+					promote_sql(at, kind, skipping, count == 1);
 
 				if (OidIsValid(ob_array))
 					argtypes[2] = ob_array;
@@ -1084,6 +1170,25 @@ promote_clients(AttachedTable *at, StatementFrame *frame)
 }
 
 /*
+ * A demotion is right only when no other row of the statement read or
+ * changed the client's history: until the end, the look-ups of the first
+ * won order cannot see the new one (it is still stored repeat).  In a
+ * statement of more rows, the demoted clients are recomputed whole.
+ */
+static void
+settle_demotions(StatementFrame *frame)
+{
+	HASH_SEQ_STATUS status;
+	PromotedClient *p;
+
+	if (frame->demoted == NULL || frame->rows_seen <= 1)
+		return;
+	hash_seq_init(&status, frame->demoted);
+	while ((p = hash_seq_search(&status)) != NULL)
+		statement_mark_dirty(frame, &p->key);
+}
+
+/*
  * The end of a statement on an orders table: after a contended statement
  * every client it touched is recomputed, under locks taken in order, and
  * so after a statement that did not insert every row its row trigger
@@ -1095,9 +1200,11 @@ orders_statement_end(TriggerData *trigdata, StatementFrame *frame)
 {
 	bool		contended = locks_settle(frame);
 	bool		whole = contended || !statement_wrote_all_rows(frame, trigdata->tg_relation);
-	HTAB	   *set = whole ? frame->touched : frame->dirty;
+	HTAB	   *set;
 
-	if (set != NULL || frame->promoted != NULL)
+	settle_demotions(frame);
+	set = whole ? frame->touched : frame->dirty;
+	if (set != NULL || frame->promoted != NULL || frame->demoted != NULL)
 	{
 		AttachedTable *at;
 
@@ -1105,8 +1212,10 @@ orders_statement_end(TriggerData *trigdata, StatementFrame *frame)
 			elog(ERROR, "SPI_connect failed");
 		at = trigger_table(trigdata, ATTACH_ORDERS);
 		recompute_clients(at, set);
+		if (frame->demoted != NULL && !whole)
+			position_rewrites(at, frame, frame->demoted, true);
 		if (frame->promoted != NULL && !whole)
-			promote_clients(at, frame);
+			position_rewrites(at, frame, frame->promoted, false);
 		SPI_finish();
 	}
 }

@@ -173,6 +173,9 @@ typedef struct AttachedTable
 	SPIPlanPtr	promote_plan[2][2][2];	/* orders after new first won
 										 * orders, of companies, contacts:
 										 * waiting, skipping; as key_plan */
+	SPIPlanPtr	demote_plan[2][2];	/* orders after a lost first won order,
+									 * of a company, a contact: waiting,
+									 * skipping */
 	SPIPlanPtr	explain_plan[4];	/* explain.c: the row, the first won order
 									 * (company, contact), the lead's state */
 

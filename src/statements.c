@@ -441,6 +441,30 @@ statement_touch(StatementFrame *frame, const ClientKey *key)
 	add_client(frame, &frame->touched, "returning touched clients", key);
 }
 
+/* Keep a client's position in a set of PromotedClient, the earliest one */
+static void
+add_position(StatementFrame *frame, AttachedTable *at, HTAB **set, const char *name,
+			 const ClientKey *key, const Position *pos)
+{
+	PromotedClient *entry;
+	bool		found;
+	MemoryContext old;
+
+	if (*set == NULL)
+		*set = make_set(name, frame->context, sizeof(ClientKey), sizeof(PromotedClient),
+						client_key_hash, client_key_match);
+	entry = hash_search(*set, key, HASH_ENTER, &found);
+	if (found && position_cmp(at, pos, &entry->first_won) >= 0)
+		return;
+	old = MemoryContextSwitchTo(frame->context);
+	if (!found)
+		entry->key.tenant = frame_strdup(frame, key->tenant);
+	else if (!entry->first_won.isnull && !at->ordered_by.typbyval)
+		pfree(DatumGetPointer(entry->first_won.value));
+	entry->first_won = position_copy(at, pos);
+	MemoryContextSwitchTo(old);
+}
+
 /*
  * A client whose first won order the statement moved ahead of orders already
  * there; of several such moves the earliest position counts.
@@ -449,24 +473,16 @@ void
 statement_mark_promoted(StatementFrame *frame, AttachedTable *at,
 						const ClientKey *key, const Position *first_won)
 {
-	PromotedClient *entry;
-	bool		found;
-	MemoryContext old;
+	add_position(frame, at, &frame->promoted, "returning promoted clients", key, first_won);
+}
 
-	if (frame->promoted == NULL)
-		frame->promoted = make_set("returning promoted clients", frame->context,
-								   sizeof(ClientKey), sizeof(PromotedClient),
-								   client_key_hash, client_key_match);
-	entry = hash_search(frame->promoted, key, HASH_ENTER, &found);
-	if (found && position_cmp(at, first_won, &entry->first_won) >= 0)
-		return;
-	old = MemoryContextSwitchTo(frame->context);
-	if (!found)
-		entry->key.tenant = frame_strdup(frame, key->tenant);
-	else if (!entry->first_won.isnull && !at->ordered_by.typbyval)
-		pfree(DatumGetPointer(entry->first_won.value));
-	entry->first_won = position_copy(at, first_won);
-	MemoryContextSwitchTo(old);
+/* A client whose first won order, at pos, the statement's only row took away */
+void
+statement_mark_demoted(StatementFrame *frame, AttachedTable *at,
+					   const ClientKey *key, const Position *pos)
+{
+	add_position(frame, at, &frame->demoted, "returning demoted clients", key, pos);
+	statement_touch(frame, key);
 }
 
 /* Will the client's orders all be recomputed at the end of the statement? */

@@ -55,7 +55,9 @@ client_position(const ClientEntry *entry)
  * A client whose first won order an inserted or updated row moved earlier,
  * ahead of orders already there: at the end of the statement every order
  * after first_won that is not repeat turns repeat, and nothing else of the
- * client changes.
+ * client changes.  The same entry holds a client whose first won order, at
+ * first_won, a statement of one row took away (demoted): the orders after
+ * it, up to the client's new first won order, are no longer repeat.
  */
 typedef struct PromotedClient
 {
@@ -103,12 +105,14 @@ typedef struct StatementFrame
 	HTAB	   *dirty;			/* ClientKey: recompute at the end */
 	HTAB	   *touched;		/* ClientKey: every client the rows had */
 	HTAB	   *promoted;		/* PromotedClient: later orders turn repeat */
+	HTAB	   *demoted;		/* PromotedClient: later ones may not be */
 	HTAB	   *leads;			/* LeadKey: orders to recompute at the end */
 	bool		others_wrote;	/* orders were updated, deleted, or written by
 								 * a nested statement: the client cache does
 								 * not know all orders the statement wrote */
 	bool		nested;			/* a statement on the same table ran inside */
 	int64		rows_passed;	/* orders: inserted rows the row trigger passed */
+	int64		rows_seen;		/* orders: rows the row trigger saw */
 	void	   *insert_level;	/* the statistics' (sub)transaction level ... */
 	int64		inserts_before; /* ... and its count of inserted rows, at the
 								 * start; -1 when not counted */
@@ -138,6 +142,8 @@ extern void statement_mark_dirty(StatementFrame *frame, const ClientKey *key);
 extern void statement_touch(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_promoted(StatementFrame *frame, AttachedTable *at,
 									const ClientKey *key, const Position *first_won);
+extern void statement_mark_demoted(StatementFrame *frame, AttachedTable *at,
+								   const ClientKey *key, const Position *pos);
 extern bool statement_is_dirty(StatementFrame *frame, const ClientKey *key);
 extern void statement_mark_lead(StatementFrame *frame, int64 id, const char *tenant);
 extern void statement_collect_clients(HTAB *set, ClientKind kind,
