@@ -422,6 +422,13 @@ locks_within(const char *timeout, void (*work) (void *arg), void *arg)
 		(void) set_config_option("lock_timeout", timeout, PGC_USERSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		work(arg);
+
+		/*
+		 * A timeout that fired as the lock was granted is still pending: it
+		 * would cancel whatever the transaction runs next.  Take it here,
+		 * where it means that the wait gave up.
+		 */
+		CHECK_FOR_INTERRUPTS();
 		AtEOXact_GUC(true, level);
 		ReleaseCurrentSubTransaction();
 	}
