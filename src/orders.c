@@ -963,6 +963,24 @@ recompute_clients(AttachedTable *at, HTAB *set)
 }
 
 /*
+ * The one key of a position rewrite ($1 to $4, arrays of one element) as a
+ * row c(client, tenant[, ob], id) that the planner knows to be one.
+ */
+static void
+append_one_position_key(StringInfo buf, AttachedTable *at)
+{
+	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
+
+	appendStringInfoString(buf, "(SELECT ($1)[1] AS client, ");
+	if (at->tenant.attnum != InvalidAttrNumber)
+		appendStringInfo(buf, "($2::%s[])[1] AS tenant, ",
+						 format_type_be_qualified(at->tenant.typid));
+	else
+		appendStringInfoString(buf, "($2)[1] AS tenant, ");
+	appendStringInfo(buf, "%s($4)[1] AS id) AS c", has_ob ? "($3)[1] AS ob, " : "");
+}
+
+/*
  * The rewrite that turns repeat the orders of clients of one kind after a
  * position each, skipping held rows (rewrite.c): $1 ids, $2 tenants, $3
  * ordered_by values and $4 order ids of the clients' first won orders.  One
@@ -979,14 +997,7 @@ promote_sql(AttachedTable *at, ClientKind kind, bool skipping, bool one)
 	initStringInfo(&from);
 	if (one)
 	{
-		/* one key: a row the planner knows to be one */
-		appendStringInfoString(&from, "(SELECT ($1)[1] AS client, ");
-		if (at->tenant.attnum != InvalidAttrNumber)
-			appendStringInfo(&from, "($2::%s[])[1] AS tenant, ",
-							 format_type_be_qualified(at->tenant.typid));
-		else
-			appendStringInfoString(&from, "($2)[1] AS tenant, ");
-		appendStringInfo(&from, "%s($4)[1] AS id) AS c", has_ob ? "($3)[1] AS ob, " : "");
+		append_one_position_key(&from, at);
 	}
 	else
 	{
@@ -1034,14 +1045,8 @@ demote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
 
 	initStringInfo(&from);
-	appendStringInfoString(&from, "(SELECT ($1)[1] AS client, ");
-	if (at->tenant.attnum != InvalidAttrNumber)
-		appendStringInfo(&from, "($2::%s[])[1] AS tenant, ",
-						 format_type_be_qualified(at->tenant.typid));
-	else
-		appendStringInfoString(&from, "($2)[1] AS tenant, ");
-	appendStringInfo(&from, "%s($4)[1] AS id) AS c LEFT JOIN LATERAL (SELECT ",
-					 has_ob ? "($3)[1] AS ob, " : "");
+	append_one_position_key(&from, at);
+	appendStringInfoString(&from, " LEFT JOIN LATERAL (SELECT ");
 	if (has_ob)
 		appendStringInfo(&from, "w.%s AS ob, ", at->ordered_by.name);
 	appendStringInfo(&from, "w.%s AS id FROM %s w WHERE ", at->id.name, at->qualified_name);
