@@ -128,6 +128,18 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 }
 
 /*
+ * The state of order alias when no won order of its client comes before it,
+ * as SQL: rules 2 and 3.
+ */
+static void
+append_state_without_won(StringInfo buf, AttachedTable *at, const char *alias)
+{
+	appendStringInfoString(buf, "CASE WHEN ");
+	append_lead_is_repeat(buf, at, alias);
+	appendStringInfoString(buf, " THEN '" STATE_NAME_REPEATED_INQUIRY "' ELSE '" STATE_NAME_NEW "' END");
+}
+
+/*
  * SQL for "order alias comes after the position (ob, id)", ob and id being
  * SQL expressions: position_cmp() in SQL, NULL ordered_by last.
  */
@@ -454,6 +466,24 @@ was_first_won(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
 	return !found || position_cmp(at, &first_won, pos) > 0;
 }
 
+/*
+ * A client's first won order, at pos, went away (was_first_won said so):
+ * the orders after it, up to the next won order, lose repeat at the end of
+ * the statement when that is known to be all (range: the order left the
+ * client, or stays there at its place not won), else the client is
+ * recomputed whole.
+ */
+static void
+first_won_gone(AttachedTable *at, StatementFrame *frame, const ClientKey *client,
+			   bool locked, const Position *pos, bool range)
+{
+	if (locked && !statement_is_dirty(frame, client) && range)
+		statement_mark_demoted(frame, at, client, pos);
+	else
+		statement_mark_dirty(frame, client);
+	statement_forget_client(frame, client);
+}
+
 static bool
 order_is_won(AttachedTable *at, const Row *row)
 {
@@ -624,13 +654,9 @@ order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
 			 * here (the look-up cannot see the next won order, stored
 			 * repeat): the client is recomputed whole.
 			 */
-			if (old_locked && !statement_is_dirty(frame, &old_client) &&
-				(!client_equal(&old_client, &new_client) ||
-				 (!new_won && position_cmp(at, &old_pos, &new_pos) == 0)))
-				statement_mark_demoted(frame, at, &old_client, &old_pos);
-			else
-				statement_mark_dirty(frame, &old_client);
-			statement_forget_client(frame, &old_client);
+			first_won_gone(at, frame, &old_client, old_locked, &old_pos,
+						   !client_equal(&old_client, &new_client) ||
+						   (!new_won && position_cmp(at, &old_pos, &new_pos) == 0));
 		}
 	}
 	else if (!statement_lock_client(frame, at, &new_client))
@@ -678,11 +704,7 @@ order_deleted(AttachedTable *at, StatementFrame *frame, const Row *row)
 	locked = statement_lock_client(frame, at, &client);
 	if (!was_first_won(at, frame, &client, locked, &pos))
 		return;
-	if (locked && !statement_is_dirty(frame, &client))
-		statement_mark_demoted(frame, at, &client, &pos);
-	else
-		statement_mark_dirty(frame, &client);
-	statement_forget_client(frame, &client);
+	first_won_gone(at, frame, &client, locked, &pos, true);
 }
 
 
@@ -996,9 +1018,7 @@ promote_sql(AttachedTable *at, ClientKind kind, bool skipping, bool one)
 
 	initStringInfo(&from);
 	if (one)
-	{
 		append_one_position_key(&from, at);
-	}
 	else
 	{
 		appendStringInfoString(&from, "ROWS FROM (pg_catalog.unnest($1), ");
@@ -1062,9 +1082,7 @@ demote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 	appendStringInfoString(&from, " LIMIT 1) AS f ON true");
 
 	initStringInfo(&state);
-	appendStringInfoString(&state, "CASE WHEN ");
-	append_lead_is_repeat(&state, at, "t");
-	appendStringInfoString(&state, " THEN '" STATE_NAME_REPEATED_INQUIRY "' ELSE '" STATE_NAME_NEW "' END");
+	append_state_without_won(&state, at, "t");
 
 	initStringInfo(&where);
 	append_client_condition(&where, at, "t", kind);
@@ -1318,9 +1336,7 @@ lead_parts(AttachedTable *at, bool one, RewriteParts *parts)
 	StringInfoData where;
 
 	initStringInfo(&state);
-	appendStringInfoString(&state, "CASE WHEN ");
-	append_lead_is_repeat(&state, at, "t");
-	appendStringInfoString(&state, " THEN '" STATE_NAME_REPEATED_INQUIRY "' ELSE '" STATE_NAME_NEW "' END");
+	append_state_without_won(&state, at, "t");
 
 	initStringInfo(&where);
 	append_keys_filter(&where, at, "t", at->lead.name, one);
