@@ -17,6 +17,7 @@
 #include "utils/memutils.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
@@ -175,6 +176,7 @@ returning_load_states(PG_FUNCTION_ARGS)
 	Portal		portal;
 	int64		capacity[2] = {1024, 1024};
 	int64		total = 0;
+	int			level;
 	UserSwitch	us;
 
 	require_current_catalog("attaching a table");	/* as _classify */
@@ -195,6 +197,19 @@ returning_load_states(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	at = get_attached_table(relid, ATTACH_ORDERS);
 	switch_to_table_owner(relid, true, &us);
+
+	/*
+	 * The query joins every order with its client's first won order: in a
+	 * hash of the clients, never by sorting the whole table for a merge
+	 * join, nor in a loop; and the cursor is read to its end.
+	 */
+	level = NewGUCNestLevel();
+	(void) set_config_option("cursor_tuple_fraction", "1", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_nestloop", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	portal = SPI_cursor_open_with_args(NULL, orders_states_sql(at), 0, NULL, NULL, NULL,
 									   true, CURSOR_OPT_NO_SCROLL);
 	for (;;)
@@ -214,17 +229,13 @@ returning_load_states(PG_FUNCTION_ARGS)
 			int			k;
 
 			total++;
-			switch (state_from_name(TextDatumGetCString(state)))
-			{
-				case STATE_REPEAT:
-					k = 0;
-					break;
-				case STATE_REPEATED_INQUIRY:
-					k = 1;
-					break;
-				default:
-					continue;
-			}
+			/* compared in place: nothing is allocated per order */
+			if (text_equals(state, state_name(STATE_REPEAT)))
+				k = 0;
+			else if (text_equals(state, state_name(STATE_REPEATED_INQUIRY)))
+				k = 1;
+			else
+				continue;
 			if (state_counts[k] == capacity[k])
 			{
 				capacity[k] *= 2;
@@ -235,6 +246,7 @@ returning_load_states(PG_FUNCTION_ARGS)
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+	AtEOXact_GUC(true, level);
 	switch_back(&us);
 	SPI_finish();
 

@@ -914,15 +914,43 @@ recompute_sql(AttachedTable *at, ClientKind kind, bool clear)
 
 /*
  * The SELECT of every order's state by the rules, for attaching a table in
- * one rewrite (attach.c).
+ * one rewrite (attach.c).  The window of append_states_select sorts the
+ * whole table, which for millions of orders spills to disk.  Here each
+ * client's first won order is found among the won orders alone (one sort of
+ * those, DISTINCT ON), and every order is compared with its client's in a
+ * hash join: an order after it is repeat (rule 1), any other takes rules 2
+ * and 3.  A table with a tenant column keeps the window: attach computes
+ * states ahead of the rewrite only for tables without one.
  */
 char *
 orders_states_sql(AttachedTable *at)
 {
 	StringInfoData sql;
+	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
 
 	initStringInfo(&sql);
-	append_states_select(&sql, at, CLIENT_NONE, false);
+	if (at->tenant.attnum != InvalidAttrNumber)
+	{
+		append_states_select(&sql, at, CLIENT_NONE, false);
+		return sql.data;
+	}
+	appendStringInfo(&sql, "SELECT o.%s AS id, CASE WHEN k.kind IS NULL THEN '" STATE_NAME_NEW "'"
+					 " WHEN f.id IS NOT NULL AND ", at->id.name);
+	append_after(&sql, at, "o", has_ob ? "f.ob" : NULL, "f.id");
+	appendStringInfoString(&sql, " THEN '" STATE_NAME_REPEAT "' ELSE ");
+	append_state_without_won(&sql, at, "o");
+	appendStringInfo(&sql, " END AS state FROM %s o CROSS JOIN LATERAL (SELECT ",
+					 at->qualified_name);
+	append_client_key_exprs(&sql, at, "o");
+	appendStringInfoString(&sql, ") AS k(kind, client) LEFT JOIN (SELECT DISTINCT ON (1, 2) * FROM (SELECT ");
+	append_client_key_exprs(&sql, at, "w");
+	appendStringInfoString(&sql, ", ");
+	append_position(&sql, at, "w", false);
+	appendStringInfo(&sql, " FROM %s w WHERE ", at->qualified_name);
+	append_won_condition(&sql, at, "w");
+	appendStringInfo(&sql, ") AS w(kind, client, %sid) WHERE w.kind IS NOT NULL ORDER BY 1, 2, 3%s) AS f"
+					 " ON f.kind OPERATOR(pg_catalog.=) k.kind AND f.client OPERATOR(pg_catalog.=) k.client",
+					 has_ob ? "ob, " : "", has_ob ? ", 4" : "");
 	return sql.data;
 }
 
