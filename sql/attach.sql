@@ -199,6 +199,31 @@ SELECT kind FROM returning_crm.attachment WHERE workspace = 'dropped' ORDER BY k
 DROP TABLE dlead, ddeal;
 SELECT count(*) AS attachments_left FROM returning_crm.attachment WHERE workspace = 'dropped';
 
+-- rules 1 to 3 at attach: the states that attach computes ahead of its
+-- rewrite (each client's first won order, then every order against it) are
+-- those of a recompute, with positions that tie, NULL ordered_by (last), a
+-- company's orders and a contact's, and without ordered_by.
+CREATE TABLE aorder (id int PRIMARY KEY, stage text NOT NULL, contact_id int,
+					 company_id int, created_at date);
+INSERT INTO aorder
+SELECT g, CASE WHEN g % 4 = 1 THEN 'won' ELSE 'new' END, 1 + g % 7,
+	   CASE WHEN g % 3 = 0 THEN 1 + g % 2 END,
+	   CASE WHEN g % 5 <> 0 THEN date '2024-01-01' + (g * 37) % 11 END
+FROM generate_series(1, 300) g;
+CREATE TABLE aorder2 (LIKE aorder INCLUDING ALL);
+INSERT INTO aorder2 SELECT * FROM aorder;
+SELECT returning_crm.attach_orders('aorder', ordered_by => 'created_at', workspace => 'atone');
+SELECT returning_crm.attach_orders('aorder2', workspace => 'attwo');
+CREATE TEMP TABLE attached_states AS
+SELECT 1 AS t, id, returning_state FROM aorder UNION ALL SELECT 2, id, returning_state FROM aorder2;
+SELECT returning_crm.reclassify('aorder') AS changed_1, returning_crm.reclassify('aorder2') AS changed_2;
+SELECT t, s.returning_state, count(*) FROM attached_states s GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT count(*) AS differ FROM attached_states s
+LEFT JOIN aorder a ON s.t = 1 AND a.id = s.id LEFT JOIN aorder2 b ON s.t = 2 AND b.id = s.id
+WHERE s.returning_state IS DISTINCT FROM coalesce(a.returning_state, b.returning_state);
+SELECT returning_crm.detach('aorder'), returning_crm.detach('aorder2');
+DROP TABLE aorder, aorder2;
+
 -- rule none (README "FAQ"): DROP EXTENSION CASCADE
 -- DROP EXTENSION CASCADE removes triggers and functions, never an app
 -- column or row.

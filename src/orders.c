@@ -942,13 +942,14 @@ orders_states_sql(AttachedTable *at)
 	appendStringInfo(&sql, " END AS state FROM %s o CROSS JOIN LATERAL (SELECT ",
 					 at->qualified_name);
 	append_client_key_exprs(&sql, at, "o");
-	appendStringInfoString(&sql, ") AS k(kind, client) LEFT JOIN (SELECT DISTINCT ON (1, 2) * FROM (SELECT ");
+	/* the client's id sorts first: PostgreSQL sorts on an int8 fastest */
+	appendStringInfoString(&sql, ") AS k(kind, client) LEFT JOIN (SELECT DISTINCT ON (2, 1) * FROM (SELECT ");
 	append_client_key_exprs(&sql, at, "w");
 	appendStringInfoString(&sql, ", ");
 	append_position(&sql, at, "w", false);
 	appendStringInfo(&sql, " FROM %s w WHERE ", at->qualified_name);
 	append_won_condition(&sql, at, "w");
-	appendStringInfo(&sql, ") AS w(kind, client, %sid) WHERE w.kind IS NOT NULL ORDER BY 1, 2, 3%s) AS f"
+	appendStringInfo(&sql, ") AS w(kind, client, %sid) WHERE w.kind IS NOT NULL ORDER BY 2, 1, 3%s) AS f"
 					 " ON f.kind OPERATOR(pg_catalog.=) k.kind AND f.client OPERATOR(pg_catalog.=) k.client",
 					 has_ob ? "ob, " : "", has_ob ? ", 4" : "");
 	return sql.data;
