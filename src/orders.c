@@ -68,10 +68,13 @@ client_column(AttachedTable *at, ClientKind kind)
 }
 
 /*
- * The state of an order's lead as SQL: true when it is a repeat lead.
+ * The state of an order's lead as SQL: true when it is a repeat lead.  With
+ * repeat_lead, the id of the order's lead in a join with the repeat leads
+ * (NULL when it is not one) takes the place of the look-up.
  */
 static void
-append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
+append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias,
+					  const char *repeat_lead)
 {
 	/*
 	 * An order that inquiry routing created for a known client in lead-free
@@ -97,6 +100,11 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
 	if (!OidIsValid(at->leads_relid))
 	{
 		appendStringInfoString(buf, "false)");
+		return;
+	}
+	if (repeat_lead != NULL)
+	{
+		appendStringInfo(buf, "%s IS NOT NULL)", repeat_lead);
 		return;
 	}
 	/*
@@ -132,10 +140,11 @@ append_lead_is_repeat(StringInfo buf, AttachedTable *at, const char *alias)
  * as SQL: rules 2 and 3.
  */
 static void
-append_state_without_won(StringInfo buf, AttachedTable *at, const char *alias)
+append_state_without_won(StringInfo buf, AttachedTable *at, const char *alias,
+						 const char *repeat_lead)
 {
 	appendStringInfoString(buf, "CASE WHEN ");
-	append_lead_is_repeat(buf, at, alias);
+	append_lead_is_repeat(buf, at, alias, repeat_lead);
 	appendStringInfoString(buf, " THEN '" STATE_NAME_REPEATED_INQUIRY "' ELSE '" STATE_NAME_NEW "' END");
 }
 
@@ -845,7 +854,7 @@ append_states_select(StringInfo sql, AttachedTable *at, ClientKind kind, bool on
 	appendStringInfoString(sql, " WHEN pg_catalog.bool_or(");
 	append_won_condition(sql, at, "o");
 	appendStringInfoString(sql, ") OVER w THEN '" STATE_NAME_REPEAT "' WHEN ");
-	append_lead_is_repeat(sql, at, "o");
+	append_lead_is_repeat(sql, at, "o", NULL);
 	appendStringInfo(sql, " THEN '" STATE_NAME_REPEATED_INQUIRY "' ELSE '" STATE_NAME_NEW "' END AS state FROM %s o",
 					 at->qualified_name);
 	if (kind != CLIENT_NONE)
@@ -919,14 +928,17 @@ recompute_sql(AttachedTable *at, ClientKind kind, bool clear)
  * client's first won order is found among the won orders alone (one sort of
  * those, DISTINCT ON), and every order is compared with its client's in a
  * hash join: an order after it is repeat (rule 1), any other takes rules 2
- * and 3.  A table with a tenant column keeps the window: attach computes
- * states ahead of the rewrite only for tables without one.
+ * and 3, its lead joined by hash with the repeat leads instead of looked up
+ * (DISTINCT: a leads table with tenants may repeat an id, and the orders,
+ * having none, match any).  A table with a tenant column keeps the window:
+ * attach computes states ahead of the rewrite only for tables without one.
  */
 char *
 orders_states_sql(AttachedTable *at)
 {
 	StringInfoData sql;
 	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
+	bool		joins_leads = OidIsValid(at->leads_relid) && !at->legacy_routed;
 
 	initStringInfo(&sql);
 	if (at->tenant.attnum != InvalidAttrNumber)
@@ -938,7 +950,7 @@ orders_states_sql(AttachedTable *at)
 					 " WHEN f.id IS NOT NULL AND ", at->id.name);
 	append_after(&sql, at, "o", has_ob ? "f.ob" : NULL, "f.id");
 	appendStringInfoString(&sql, " THEN '" STATE_NAME_REPEAT "' ELSE ");
-	append_state_without_won(&sql, at, "o");
+	append_state_without_won(&sql, at, "o", joins_leads ? "rl.id" : NULL);
 	appendStringInfo(&sql, " END AS state FROM %s o CROSS JOIN LATERAL (SELECT ",
 					 at->qualified_name);
 	append_client_key_exprs(&sql, at, "o");
@@ -952,6 +964,11 @@ orders_states_sql(AttachedTable *at)
 	appendStringInfo(&sql, ") AS w(kind, client, %sid) WHERE w.kind IS NOT NULL ORDER BY 2, 1, 3%s) AS f"
 					 " ON f.kind OPERATOR(pg_catalog.=) k.kind AND f.client OPERATOR(pg_catalog.=) k.client",
 					 has_ob ? "ob, " : "", has_ob ? ", 4" : "");
+	if (joins_leads)
+		appendStringInfo(&sql, " LEFT JOIN (SELECT DISTINCT l.%s AS id FROM %s l"
+						 " WHERE l.%s OPERATOR(pg_catalog.=) '" STATE_NAME_REPEAT "') AS rl"
+						 " ON rl.id OPERATOR(pg_catalog.=) o.%s",
+						 at->leads_id.name, at->leads_name, at->leads_state.name, at->lead.name);
 	return sql.data;
 }
 
@@ -1111,7 +1128,7 @@ demote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 	appendStringInfoString(&from, " LIMIT 1) AS f ON true");
 
 	initStringInfo(&state);
-	append_state_without_won(&state, at, "t");
+	append_state_without_won(&state, at, "t", NULL);
 
 	initStringInfo(&where);
 	append_client_condition(&where, at, "t", kind);
@@ -1365,7 +1382,7 @@ lead_parts(AttachedTable *at, bool one, RewriteParts *parts)
 	StringInfoData where;
 
 	initStringInfo(&state);
-	append_state_without_won(&state, at, "t");
+	append_state_without_won(&state, at, "t", NULL);
 
 	initStringInfo(&where);
 	append_keys_filter(&where, at, "t", at->lead.name, one);
