@@ -1031,6 +1031,22 @@ recompute_clients(AttachedTable *at, HTAB *set)
 }
 
 /*
+ * SQL for "order alias is one of the client c's, after c's position": c is
+ * the key of a position rewrite, one row or one of many (kind's client
+ * column as c.client, c.tenant, c.ob, c.id).
+ */
+static void
+append_rows_after_key(StringInfo buf, AttachedTable *at, const char *alias, ClientKind kind)
+{
+	append_client_condition(buf, at, alias, kind);
+	appendStringInfo(buf, " AND %s.%s OPERATOR(pg_catalog.=) c.client", alias,
+					 client_column(at, kind));
+	append_tenant_match(buf, at, alias, at->tenant.name, "c");
+	appendStringInfoString(buf, " AND ");
+	append_after(buf, at, alias, "c.ob", "c.id");
+}
+
+/*
  * The one key of a position rewrite ($1 to $4, arrays of one element) as a
  * row c(client, tenant[, ob], id) that the planner knows to be one.
  */
@@ -1078,12 +1094,7 @@ promote_sql(AttachedTable *at, ClientKind kind, bool skipping, bool one)
 	}
 
 	initStringInfo(&where);
-	append_client_condition(&where, at, "t", kind);
-	appendStringInfo(&where, " AND t.%s OPERATOR(pg_catalog.=) c.client",
-					 client_column(at, kind));
-	append_tenant_match(&where, at, "t", at->tenant.name, "c");
-	appendStringInfoString(&where, " AND ");
-	append_after(&where, at, "t", "c.ob", "c.id");
+	append_rows_after_key(&where, at, "t", kind);
 	appendStringInfoString(&where, " AND ");
 	append_not_repeat(&where, psprintf("t.%s", at->state.name));
 
@@ -1107,7 +1118,6 @@ demote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 	StringInfoData state;
 	StringInfoData where;
 	RewriteParts parts;
-	const char *col = client_column(at, kind);
 	bool		has_ob = at->ordered_by.attnum != InvalidAttrNumber;
 
 	initStringInfo(&from);
@@ -1116,13 +1126,9 @@ demote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 	if (has_ob)
 		appendStringInfo(&from, "w.%s AS ob, ", at->ordered_by.name);
 	appendStringInfo(&from, "w.%s AS id FROM %s w WHERE ", at->id.name, at->qualified_name);
-	append_client_condition(&from, at, "w", kind);
-	appendStringInfo(&from, " AND w.%s OPERATOR(pg_catalog.=) c.client", col);
-	append_tenant_match(&from, at, "w", at->tenant.name, "c");
+	append_rows_after_key(&from, at, "w", kind);
 	appendStringInfoString(&from, " AND ");
 	append_won_condition(&from, at, "w");
-	appendStringInfoString(&from, " AND ");
-	append_after(&from, at, "w", "c.ob", "c.id");
 	appendStringInfoString(&from, " ORDER BY ");
 	append_position(&from, at, "w", false);
 	appendStringInfoString(&from, " LIMIT 1) AS f ON true");
@@ -1131,11 +1137,7 @@ demote_sql(AttachedTable *at, ClientKind kind, bool skipping)
 	append_state_without_won(&state, at, "t", NULL);
 
 	initStringInfo(&where);
-	append_client_condition(&where, at, "t", kind);
-	appendStringInfo(&where, " AND t.%s OPERATOR(pg_catalog.=) c.client", col);
-	append_tenant_match(&where, at, "t", at->tenant.name, "c");
-	appendStringInfoString(&where, " AND ");
-	append_after(&where, at, "t", "c.ob", "c.id");
+	append_rows_after_key(&where, at, "t", kind);
 	appendStringInfoString(&where, " AND (f.id IS NULL OR NOT ");
 	append_after(&where, at, "t", "f.ob", "f.id");
 	appendStringInfo(&where, ") AND (t.%s IS NULL OR t.%s OPERATOR(pg_catalog.<>) %s)",
