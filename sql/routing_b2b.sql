@@ -192,6 +192,23 @@ SELECT returning_crm.exclude_lead(500, 'plain');
 SELECT returning_crm.exclude_lead(500, 'plain', tenant => '1') AS excluded_in_tenant_1;
 SELECT tenant, kind, value FROM returning_crm.exception WHERE workspace = 'plain';
 
+-- rule indexes (README "Indexes"): tables with primary keys only: every look-up of
+--    routing reads through an index that attach created (here the orders'
+--    company index serves both the rules and routing), none reads a whole
+--    table.  A new session, so that no plan is kept from before.
+\c
+SET client_min_messages = warning;
+SET enable_seqscan = off;
+SELECT c.relname AS index_of_b2b_deal FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE i.indrelid = 'b2b.deal'::regclass ORDER BY c.relname COLLATE "C";
+BEGIN;
+SELECT decision, order_ids, company_id FROM returning_crm.route_inquiry('ada@acme.example');
+SELECT decision, company_id FROM returning_crm.route_inquiry('office@echo.example');
+SELECT relname, seq_scan FROM pg_stat_xact_user_tables
+ WHERE schemaname = 'b2b' AND relname IN ('deal', 'lead', 'contact', 'company') ORDER BY relname;
+ROLLBACK;
+RESET enable_seqscan;
+
 DROP EXTENSION "returning" CASCADE;
 DROP SCHEMA b2b CASCADE;
 DROP FUNCTION decide(boolean[]), route(text, text, text), new_lead(bigint);

@@ -207,6 +207,16 @@ index_needed(AttachedTable *at, RuleIndex which)
 	if (which != INDEX_COMPANY && which != INDEX_CONTACT && which != INDEX_LEAD &&
 		which != INDEX_ROUTE_COMPANY && which != INDEX_ROUTE_CONTACT)
 		return true;
+
+	/*
+	 * Routing finds a company's orders with the company client condition
+	 * (append_routing_client_filter), which the orders' company index
+	 * serves: the application's, or INDEX_COMPANY where none covers it.  A
+	 * second index on the column would only cost every write, and most where
+	 * most orders have no company, their NULL entries all alike.
+	 */
+	if (which == INDEX_ROUTE_COMPANY && at->kind == ATTACH_ORDERS)
+		return false;
 	rel = table_open(at->relid, AccessShareLock);
 	if (at->tenant.attnum != InvalidAttrNumber)
 		keys[n++] = at->tenant.attnum;
