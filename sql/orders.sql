@@ -424,6 +424,27 @@ UPDATE crm.tlead SET contact_id = 5 WHERE tenant = 'b' AND id = 1;
 SELECT tenant, id, contact_id, lead_id, returning_state FROM crm.tdeal ORDER BY tenant, id;
 DROP TABLE crm.tdeal, crm.tlead;
 
+-- rule 1 (README "The rules"): a client's first won order is read off its
+--    entry in the partial index of won orders once VACUUM has made its page
+--    all-visible, and its position there decides which orders come after it:
+--    with ordered_by, with a NULL ordered_by, for a company, and (crm.tvac)
+--    with a tenant and no ordered_by.
+INSERT INTO crm.deal (id, stage, contact_id, company_id, created_at) VALUES
+	(201, 'won', 96, NULL, '2024-03-01'), (202, 'won', 97, NULL, NULL), (203, 'won', NULL, 98, '2024-03-01');
+VACUUM crm.deal;
+INSERT INTO crm.deal (id, contact_id, company_id, created_at) VALUES
+	(204, 96, NULL, '2024-02-01'), (205, 96, NULL, '2024-04-01'), (206, 97, NULL, '2024-04-01'),
+	(207, 97, NULL, NULL), (208, NULL, 98, '2024-02-01'), (209, NULL, 98, '2024-03-02');
+SELECT * FROM states WHERE id BETWEEN 201 AND 209;
+CREATE TABLE crm.tvac (id int, tenant int, stage text NOT NULL DEFAULT 'new', contact_id int,
+					   company_id int, PRIMARY KEY (tenant, id));
+SELECT returning_crm.attach_orders('crm.tvac', tenant_column => 'tenant', workspace => 'tvac');
+INSERT INTO crm.tvac VALUES (5, 1, 'won', 1), (5, 2, 'new', 1);
+VACUUM crm.tvac;
+INSERT INTO crm.tvac VALUES (3, 1, 'new', 1), (6, 1, 'new', 1), (3, 2, 'new', 1), (8, 2, 'new', 1);
+SELECT tenant, id, stage, returning_state FROM crm.tvac ORDER BY tenant, id;
+DROP TABLE crm.tvac;
+
 DROP VIEW states;
 DROP VIEW expected;
 DROP SCHEMA crm CASCADE;

@@ -1306,8 +1306,14 @@ column_int64(const MappedColumn *col, const Row *row, bool *isnull)
 	value = row_attr(row, col->attnum, isnull);
 	if (*isnull)
 		return 0;
-	/* an integer type or a domain over one: its length tells which */
-	switch (col->typlen)
+	return integer_of_datum(value, col->typlen);
+}
+
+/* A value of an integer type, or of a domain over one: its length tells which */
+int64
+integer_of_datum(Datum value, int16 typlen)
+{
+	switch (typlen)
 	{
 		case 2:
 			return DatumGetInt16(value);

@@ -37,6 +37,7 @@ extern SPIPlanPtr keep_table_plan(AttachedTable *at, const char *sql, int nargs,
 extern bool status_in_list(AttachedTable *at, Datum value, bool isnull,
 						   const ValueList *list);
 extern int64 column_int64(const MappedColumn *col, const Row *row, bool *isnull);
+extern int64 integer_of_datum(Datum value, int16 typlen);
 extern char *column_tenant(AttachedTable *at, const Row *row);
 extern void check_tenant_argument(AttachedTable *at, const char *tenant);
 

@@ -410,6 +410,8 @@ probe_begin(StatementFrame *frame, ProbeIndex which, Oid relid, Oid indexoid,
 		ps->heap = table_open(relid, AccessShareLock);
 		ps->index = index_open(indexoid, AccessShareLock);
 		ps->scan = index_beginscan(ps->heap, ps->index, ps->snapshot, nkeys, 0);
+		/* the won orders' positions are read off their entries */
+		ps->scan->xs_want_itup = which == PROBE_WON_COMPANY || which == PROBE_WON_CONTACT;
 		ps->slot = table_slot_create(ps->heap, NULL);
 		ps->context = frame->context;
 		ps->vmbuffer = InvalidBuffer;
@@ -549,9 +551,38 @@ begin_client_probe(StatementFrame *frame, AttachedTable *at, const ClientKey *cl
 }
 
 /*
+ * The position of the current entry of a scan of a won index, read off the
+ * entry: its keys are (tenant, client, ordered_by, id), without the tenant
+ * or ordered_by when the table has none (index_definition).  The value
+ * points into the scan's copy of the index page.
+ */
+static Position
+position_of_entry(AttachedTable *at, IndexScanDesc scan)
+{
+	int			attno = at->tenant.attnum != InvalidAttrNumber ? 3 : 2;
+	Position	pos;
+	bool		isnull;
+
+	pos.value = (Datum) 0;
+	pos.isnull = true;
+	if (at->ordered_by.attnum != InvalidAttrNumber)
+	{
+		pos.value = index_getattr(scan->xs_itup, attno, scan->xs_itupdesc, &pos.isnull);
+		attno++;
+	}
+	pos.id = integer_of_datum(index_getattr(scan->xs_itup, attno, scan->xs_itupdesc, &isnull),
+							  at->id.typlen);
+	return pos;
+}
+
+/*
  * The first won order of a client, leaving out the order self_id when
  * exclude_self.  Returns false when there is no index to do it with; else
- * sets *found and copies the position into the target memory context.
+ * sets *found and copies the position into the target memory context.  As
+ * in an index-only scan, the order's row is read only when the visibility
+ * map does not say that all see its page: a client's first won order is
+ * mostly an old one.  On such a page the entry's keys are the row's, since
+ * an update that changes them (or the index's predicate) is never HOT.
  */
 bool
 probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
@@ -559,16 +590,26 @@ probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
 					   MemoryContext target, bool *found, Position *first_won)
 {
 	ProbeScan  *ps = begin_client_probe(frame, at, client, true);
+	ItemPointer tid;
 
 	if (ps == NULL)
 		return false;
 	*found = false;
-	while (probe_next(ps))
+	while ((tid = probe_next_tid(ps)) != NULL)
 	{
-		Row			row = row_of_slot(ps->slot);
-		Position	pos = position_of(at, &row);
+		Position	pos;
 		MemoryContext old;
 
+		if (VM_ALL_VISIBLE(ps->heap, ItemPointerGetBlockNumber(tid), &ps->vmbuffer))
+			pos = position_of_entry(at, ps->scan);
+		else if (probe_fetch(ps))
+		{
+			Row			row = row_of_slot(ps->slot);
+
+			pos = position_of(at, &row);
+		}
+		else
+			continue;
 		if (exclude_self && pos.id == self_id)
 			continue;
 		old = MemoryContextSwitchTo(target);

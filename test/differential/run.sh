@@ -73,6 +73,10 @@ psql -X -q -v ON_ERROR_STOP=1 -d postgres \
 				echo "\\copy app.deal_t (order_no, tenant_id, person_id, firm_id, phase, origin_lead, placed_at, amount) FROM '$work/orders.csv'"
 			fi
 		fi
+		if ((b % 7 == 3)); then
+			# all-visible pages: the look-ups read entries instead of rows
+			echo "VACUUM app.orders, app.deal_t, app.lead, app.lead_t;"
+		fi
 		if ((b == batches / 2)); then
 			echo "\\echo batch $b: TRUNCATE app.orders"
 			echo "TRUNCATE app.orders;"
