@@ -9,6 +9,11 @@
 #     losses, client moves and deletes, single-statement transactions;
 #   - inserts under REPEATABLE READ and SERIALIZABLE: failed transactions
 #     (pgbench counts serialization failures and deadlocks, no retries).
+# For the first two, a fourth table shows what the attached table's shape
+# costs by itself: a copy of it with the extension's indexes and generated
+# columns but without its triggers (its inserted rows have no state, so
+# every won one enters the won indexes: it costs a little more than the
+# shape of the attached table does).
 # Each pair of runs alternates the order of the tables; the median of the
 # rounds' ratios is reported.
 set -euo pipefail
@@ -39,6 +44,10 @@ bench_psql -d $db <<-SQL
 	select returning_crm.attach_orders('crm.deal', lead_column => 'lead_id', ordered_by => 'created_at',
 		pipeline_column => 'pipeline_id', amount_column => 'amount');
 
+	-- the attached table's shape without its triggers
+	create table bench.shape_deal (like crm.deal including all);
+	insert into bench.shape_deal ($cols, returning_state) select $cols, returning_state from crm.deal;
+
 	-- the PL/pgSQL reference
 	\i test/bench/reference_tables.sql
 
@@ -55,6 +64,9 @@ bench_psql -d $db <<-SQL
 			timestamptz '2024-01-01' + g * interval '1 hour' from generate_series(1, 400) g;
 	insert into bench.hot_att select * from bench.hot_plain;
 	select returning_crm.attach_orders('bench.hot_att', ordered_by => 'created_at', workspace => 'hot');
+	create table bench.hot_shape (like bench.hot_att including all);
+	insert into bench.hot_shape (id, contact_id, company_id, lead_id, stage, created_at, note, returning_state)
+		select id, contact_id, company_id, lead_id, stage, created_at, note, returning_state from bench.hot_att;
 	vacuum analyze;
 	checkpoint;
 SQL
@@ -74,7 +86,7 @@ n_contacts=$(bench_psql -At -d $db -c "select max(id) from crm.contact")
 seq=$(bench_psql -At -d $db -c "select pg_get_serial_sequence('crm.deal', 'id')")
 n_leads=$(bench_psql -At -d $db -c "select max(id) from crm.lead")
 work=$(mktemp -d "$BENCH_TMP/oltp.XXXXXX")
-for t in crm.deal bench.plain_deal bench.ref_deal; do
+for t in crm.deal bench.plain_deal bench.ref_deal bench.shape_deal; do
 	cat >"$work/insert_$t.sql" <<-SQL
 		\set c random(1, $n_contacts)
 		\set l random(1, $((n_leads * 2)))
@@ -83,7 +95,7 @@ for t in crm.deal bench.plain_deal bench.ref_deal; do
 			case when :l <= $n_leads then :l end, now());
 	SQL
 done
-for t in bench.hot_plain bench.hot_att bench.hot_ref_deal; do
+for t in bench.hot_plain bench.hot_att bench.hot_ref_deal bench.hot_shape; do
 	cat >"$work/hot_$t.sql" <<-SQL
 		\set r random(1, 100)
 		\set d random(1, 400)
@@ -114,16 +126,18 @@ tps() {
 		END { printf "%.0f %d\n", t, f }' <<<"$out"
 }
 
-# pairs NAME CLIENTS PREFIX T1 T2 T3 [ISOLATION]: BENCH_ROUNDS rounds of the
-# three tables in alternating order; prints one line per run, and sets
-# RES_<table index> to "tps... | failed..."
+# pairs NAME CLIENTS PREFIX ISOLATION T1 T2 ...: BENCH_ROUNDS rounds of the
+# tables in alternating order (ISOLATION empty: read committed); prints one
+# line per run, and appends to TPS[NAME,i] and FAILED[NAME,i], i the
+# table's index
 declare -A TPS FAILED
 pairs() {
-	local name=$1 clients=$2 prefix=$3 iso=${7:-}
-	local tables=("$4" "$5" "$6") order i t r f
+	local name=$1 clients=$2 prefix=$3 iso=$4
+	local tables=("${@:5}") order i t r f
 	for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-		order=(0 1 2)
-		((round % 2 == 0)) && order=(2 1 0)
+		order=()
+		for ((i = 0; i < ${#tables[@]}; i++)); do order+=("$i"); done
+		((round % 2 == 0)) && order=($(printf '%s\n' "${order[@]}" | sort -rn))
 		for i in "${order[@]}"; do
 			t=${tables[$i]}
 			# autovacuum is off in the bench cluster: vacuum what earlier runs left
@@ -147,10 +161,10 @@ ratios() {
 sum() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }' <<<"$1"; }
 
 echo "   $n_orders orders, $n_contacts contacts, $n_leads leads; $secs s a run"
-pairs insert 4 insert_ bench.plain_deal crm.deal bench.ref_deal
-pairs contention 8 hot_ bench.hot_plain bench.hot_att bench.hot_ref_deal
-pairs rr 4 insert_ bench.plain_deal crm.deal bench.ref_deal "repeatable read"
-pairs serializable 4 insert_ bench.plain_deal crm.deal bench.ref_deal serializable
+pairs insert 4 insert_ "" bench.plain_deal crm.deal bench.ref_deal bench.shape_deal
+pairs contention 8 hot_ "" bench.hot_plain bench.hot_att bench.hot_ref_deal bench.hot_shape
+pairs rr 4 insert_ "repeatable read" bench.plain_deal crm.deal bench.ref_deal
+pairs serializable 4 insert_ serializable bench.plain_deal crm.deal bench.ref_deal
 
 plain=$(median_of ${TPS[insert,0]})
 att=$(median_of ${TPS[insert,1]})
@@ -162,13 +176,19 @@ read -r att_ratio att_rounds <<<"$(ratios insert 1)"
 read -r ref_ratio ref_rounds <<<"$(ratios insert 2)"
 read -r hot_ratio hot_rounds <<<"$(ratios contention 1)"
 read -r hotref_ratio hotref_rounds <<<"$(ratios contention 2)"
+read -r shape_ratio shape_rounds <<<"$(ratios insert 3)"
+read -r hotshape_ratio hotshape_rounds <<<"$(ratios contention 3)"
 summary "f oltp" "INSERT, 4 clients, unattached" "$plain tps" "1.00x" "median of the rounds"
 summary "f oltp" "INSERT, 4 clients, attached" "$att tps" "${att_ratio}x" "rounds $att_rounds; +$extra_att us an insert; goal 0.90x"
 summary "f oltp" "INSERT, 4 clients, PL/pgSQL" "$ref tps" "${ref_ratio}x" "rounds $ref_rounds; +$extra_ref us an insert"
+summary "f oltp" "INSERT, 4 clients, shape, no triggers" "$(median_of ${TPS[insert,3]}) tps" "${shape_ratio}x" \
+	"rounds $shape_rounds; the indexes and generated columns alone"
 summary "f oltp" "contention, 8 clients, attached" "$(median_of ${TPS[contention,1]}) tps" "${hot_ratio}x" \
 	"rounds $hot_rounds; failed: $(sum "${FAILED[contention,1]}") (unattached $(sum "${FAILED[contention,0]}")); goal 0.70x"
 summary "f oltp" "contention, 8 clients, PL/pgSQL" "$(median_of ${TPS[contention,2]}) tps" "${hotref_ratio}x" \
 	"rounds $hotref_rounds; failed: $(sum "${FAILED[contention,2]}")"
+summary "f oltp" "contention, 8 clients, shape, no triggers" "$(median_of ${TPS[contention,3]}) tps" \
+	"${hotshape_ratio}x" "rounds $hotshape_rounds; the indexes and generated columns alone"
 for iso in rr serializable; do
 	summary "f oltp" "INSERT, 4 clients, $iso: failed" \
 		"$(sum "${FAILED[$iso,1]}") attached" "-" \
