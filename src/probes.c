@@ -554,25 +554,28 @@ begin_client_probe(StatementFrame *frame, AttachedTable *at, const ClientKey *cl
  * The position of the current entry of a scan of a won index, read off the
  * entry: its keys are (tenant, client, ordered_by, id), without the tenant
  * or ordered_by when the table has none (index_definition).  The value
- * points into the scan's copy of the index page.
+ * points into the scan's copy of the index page.  Returns false, and the
+ * caller reads the row, when the index stores ordered_by as another type
+ * than the column's (an operator class with a storage type of its own).
  */
-static Position
-position_of_entry(AttachedTable *at, IndexScanDesc scan)
+static bool
+position_of_entry(AttachedTable *at, IndexScanDesc scan, Position *pos)
 {
 	int			attno = at->tenant.attnum != InvalidAttrNumber ? 3 : 2;
-	Position	pos;
 	bool		isnull;
 
-	pos.value = (Datum) 0;
-	pos.isnull = true;
+	pos->value = (Datum) 0;
+	pos->isnull = true;
 	if (at->ordered_by.attnum != InvalidAttrNumber)
 	{
-		pos.value = index_getattr(scan->xs_itup, attno, scan->xs_itupdesc, &pos.isnull);
+		if (TupleDescAttr(scan->xs_itupdesc, attno - 1)->atttypid != at->ordered_by.typid)
+			return false;
+		pos->value = index_getattr(scan->xs_itup, attno, scan->xs_itupdesc, &pos->isnull);
 		attno++;
 	}
-	pos.id = integer_of_datum(index_getattr(scan->xs_itup, attno, scan->xs_itupdesc, &isnull),
-							  at->id.typlen);
-	return pos;
+	pos->id = integer_of_datum(index_getattr(scan->xs_itup, attno, scan->xs_itupdesc, &isnull),
+							   at->id.typlen);
+	return true;
 }
 
 /*
@@ -600,16 +603,16 @@ probe_first_won_direct(StatementFrame *frame, AttachedTable *at,
 		Position	pos;
 		MemoryContext old;
 
-		if (VM_ALL_VISIBLE(ps->heap, ItemPointerGetBlockNumber(tid), &ps->vmbuffer))
-			pos = position_of_entry(at, ps->scan);
-		else if (probe_fetch(ps))
+		if (!VM_ALL_VISIBLE(ps->heap, ItemPointerGetBlockNumber(tid), &ps->vmbuffer) ||
+			!position_of_entry(at, ps->scan, &pos))
 		{
-			Row			row = row_of_slot(ps->slot);
+			Row			row;
 
+			if (!probe_fetch(ps))
+				continue;
+			row = row_of_slot(ps->slot);
 			pos = position_of(at, &row);
 		}
-		else
-			continue;
 		if (exclude_self && pos.id == self_id)
 			continue;
 		old = MemoryContextSwitchTo(target);
