@@ -208,6 +208,15 @@ SELECT relname, seq_scan FROM pg_stat_xact_user_tables
  WHERE schemaname = 'b2b' AND relname IN ('deal', 'lead', 'contact', 'company') ORDER BY relname;
 ROLLBACK;
 RESET enable_seqscan;
+-- rule indexes (README "Indexes"): an index of the extension's own never stands in for
+--    an application's: with a routing index on the company column such as
+--    an earlier version made, the company index of the rules is still needed
+--    (else the next attach or update would drop it), the routing one is not
+CREATE INDEX deal_old_route ON b2b.deal (company_id);
+COMMENT ON INDEX b2b.deal_old_route IS 'Kept by the returning extension for routing inquiries to the rows of a company; detach drops it. Definition 000000000000.';
+SELECT suffix, needed FROM returning_crm._index_definitions('b2b.deal')
+ WHERE suffix IN ('company', 'route_company') ORDER BY suffix;
+DROP INDEX b2b.deal_old_route;
 
 DROP EXTENSION "returning" CASCADE;
 DROP SCHEMA b2b CASCADE;

@@ -44,6 +44,9 @@
 
 PG_FUNCTION_INFO_V1(returning_index_definitions);
 
+/* How the comment of each of the extension's indexes begins */
+#define INDEX_COMMENT_PREFIX "Kept by the returning extension for "
+
 typedef struct IndexSpec
 {
 	const char *suffix;			/* name: <table>_<prefix>returning_<suffix> */
@@ -157,15 +160,18 @@ index_comment(RuleIndex which, const char *definition)
 
 	if (!pg_md5_hash(definition, strlen(definition), digest, &errstr))
 		elog(ERROR, "could not compute an MD5 digest: %s", errstr);
-	return psprintf("Kept by the returning extension for %s; %s. Definition %.12s.",
+	return psprintf(INDEX_COMMENT_PREFIX "%s; %s. Definition %.12s.",
 					index_specs[which].purpose,
 					index_specs[which].kept ? "detach keeps it" : "detach drops it",
 					digest);
 }
 
 /*
- * Has the table a complete index whose first keys are these columns?  Then
- * the application's own index serves the look-ups and attach adds none.
+ * Has the table a complete index of the application's whose first keys are
+ * these columns?  Then it serves the look-ups and attach adds none.  The
+ * extension's own indexes do not count: one made for another purpose (a
+ * routing index of an earlier version) would otherwise stand in for an
+ * index that the next attach or update then drops.
  */
 static bool
 index_covers(Relation rel, const AttrNumber *keys, int nkeys)
@@ -184,6 +190,13 @@ index_covers(Relation rel, const AttrNumber *keys, int nkeys)
 
 		for (int i = 0; match && i < nkeys; i++)
 			match = form->indkey.values[i] == keys[i];
+		if (match)
+		{
+			char	   *comment = GetComment(lfirst_oid(lc), RelationRelationId, 0);
+
+			match = comment == NULL ||
+				strncmp(comment, INDEX_COMMENT_PREFIX, strlen(INDEX_COMMENT_PREFIX)) != 0;
+		}
 		index_close(index, AccessShareLock);
 		if (match)
 		{
