@@ -638,9 +638,13 @@ order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
 	 * Only a won order can be its client's first won order: the old
 	 * client's first won order can move only if the order was won there,
 	 * the new client's only if it is won there and comes before the first.
-	 * Any other move changes no state but the order's own.
+	 * Any other move changes no state but the order's own.  So the old
+	 * client is locked only when the order was won there: an order that was
+	 * not leaves no trace in its old client's states, and a rewrite of that
+	 * client that meets the row waits for its row lock instead (rewrite.c),
+	 * then sees where it went.
 	 */
-	if (moved)
+	if (moved && old_won && old_client.kind != CLIENT_NONE)
 	{
 		bool		old_locked;
 		bool		new_locked;
@@ -653,8 +657,7 @@ order_updated(AttachedTable *at, StatementFrame *frame, const Row *oldrow,
 		statement_touch(frame, &old_client);
 		statement_touch(frame, &new_client);
 		/* a won order after the first one: no other order changes */
-		if (old_won && old_client.kind != CLIENT_NONE &&
-			was_first_won(at, frame, &old_client, old_locked, &old_pos))
+		if (was_first_won(at, frame, &old_client, old_locked, &old_pos))
 		{
 			/*
 			 * The old client's first won order went: the orders after it, up

@@ -267,7 +267,12 @@ rewrite_try(AttachedTable *at, SPIPlanPtr plan, Datum *args, const char *nulls)
  * their first run or after an invalidation, whatever the table's size is
  * then, and kept while it grows: they are planned, and run, with sequential
  * scans disabled, so that they read the key's rows through an index even
- * when the table was nearly empty when they were made.
+ * when the table was nearly empty when they were made.  Bitmap scans are
+ * disabled too: a plain index scan marks the entries of dead row versions
+ * as it meets them, so that the next rewrite of the client skips them,
+ * while a bitmap scan reads them all again.  A client's orders churn (each
+ * state written is a new row version with new entries), so under a steady
+ * stream of writes that is most of what a bitmap scan would read.
  */
 void
 rewrite_rows(AttachedTable *at, SPIPlanPtr *plans, Datum *args, const char *nulls,
@@ -280,6 +285,8 @@ rewrite_rows(AttachedTable *at, SPIPlanPtr *plans, Datum *args, const char *null
 	{
 		level = NewGUCNestLevel();
 		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 	}
 	if (!rewrite_try(at, plans[0], args, nulls))
