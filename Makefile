@@ -112,6 +112,7 @@ demo: deps
 	@test/demo/run.sh
 
 bench: deps
+	@test/deps.sh valgrind
 	@$(MAKE) --no-print-directory all
 	@test/install.sh $(MAKE)
 	@test/bench/run.sh
