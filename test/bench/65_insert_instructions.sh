@@ -33,7 +33,6 @@ fi
 n_orders=$(scaled 200000 2000)
 n1=200
 n2=1200
-cols="id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id, created_at"
 dir=$(mktemp -d "$BENCH_TMP/instructions.XXXXXX")
 chmod 755 "$dir"
 [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
@@ -56,33 +55,10 @@ own_psql -d postgres -c "create database bench_instructions"
 db=bench_instructions
 own_psql -d $db -f test/demo/schema.sql
 own_psql -d $db -v n_orders="$n_orders" -f test/demo/data.sql
+own_psql -d $db -f test/bench/single_row_tables.sql
 own_psql -d $db <<-SQL
 	\o /dev/null
-	create extension "returning";
-	create schema bench;
 	create sequence bench.order_id start 100000000;
-	create table bench.plain_deal (like crm.deal including defaults including constraints);
-	alter table bench.plain_deal add primary key (id);
-	create index on bench.plain_deal (contact_id);
-	create index on bench.plain_deal (company_id);
-	create index on bench.plain_deal (lead_id);
-	insert into bench.plain_deal ($cols) select $cols from crm.deal;
-
-	select returning_crm.attach_leads('crm.lead');
-	select returning_crm.attach_orders('crm.deal', lead_column => 'lead_id', ordered_by => 'created_at',
-		pipeline_column => 'pipeline_id', amount_column => 'amount');
-
-	-- the attached table's columns without its indexes, and its shape
-	create table bench.columns_deal (like crm.deal including defaults including constraints including generated);
-	alter table bench.columns_deal add primary key (id);
-	create index on bench.columns_deal (contact_id);
-	create index on bench.columns_deal (company_id);
-	create index on bench.columns_deal (lead_id);
-	insert into bench.columns_deal ($cols, returning_state) select $cols, returning_state from crm.deal;
-	create table bench.shape_deal (like crm.deal including all);
-	insert into bench.shape_deal ($cols, returning_state) select $cols, returning_state from crm.deal;
-
-	\i test/bench/reference_tables.sql
 	vacuum analyze;
 	checkpoint;
 SQL
