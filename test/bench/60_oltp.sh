@@ -12,7 +12,9 @@
 #     (pgbench counts serialization failures and deadlocks, no retries).
 # For the first two, a fourth table shows what the attached table's shape
 # costs by itself: a copy of it with the extension's indexes and generated
-# columns but without its triggers (single_row_tables.sql).
+# columns but without its triggers (single_row_tables.sql).  Inserts have a
+# fifth: the columns that attaching adds, without the extension's indexes
+# and triggers, the baseline that the bulk bench (10_bulk_insert.sh) uses.
 # Each pair of runs alternates the order of the tables; the median of the
 # rounds' ratios is reported.
 set -euo pipefail
@@ -88,7 +90,7 @@ n_contacts=$(bench_psql -At -d $db -c "select max(id) from crm.contact")
 seq=$(bench_psql -At -d $db -c "select pg_get_serial_sequence('crm.deal', 'id')")
 n_leads=$(bench_psql -At -d $db -c "select max(id) from crm.lead")
 work=$(mktemp -d "$BENCH_TMP/oltp.XXXXXX")
-for t in crm.deal bench.plain_deal bench.ref_deal bench.shape_deal; do
+for t in crm.deal bench.plain_deal bench.ref_deal bench.shape_deal bench.columns_deal; do
 	cat >"$work/insert_$t.sql" <<-SQL
 		\set c random(1, $n_contacts)
 		\set l random(1, $((n_leads * 2)))
@@ -165,7 +167,7 @@ ratios() {
 sum() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }' <<<"$1"; }
 
 echo "   $n_orders orders, $n_contacts contacts, $n_leads leads; $secs s a run"
-pairs insert 4 insert_ "" bench.plain_deal crm.deal bench.ref_deal bench.shape_deal
+pairs insert 4 insert_ "" bench.plain_deal crm.deal bench.ref_deal bench.shape_deal bench.columns_deal
 pairs contention 8 hot_ "" bench.hot_plain bench.hot_att bench.hot_ref_deal bench.hot_shape
 pairs rr 4 insert_ "repeatable read" bench.plain_deal crm.deal bench.ref_deal
 pairs serializable 4 insert_ serializable bench.plain_deal crm.deal bench.ref_deal
@@ -182,11 +184,21 @@ read -r hot_ratio hot_rounds <<<"$(ratios contention 1)"
 read -r hotref_ratio hotref_rounds <<<"$(ratios contention 2)"
 read -r shape_ratio shape_rounds <<<"$(ratios insert 3)"
 read -r hotshape_ratio hotshape_rounds <<<"$(ratios contention 3)"
+read -r columns_ratio columns_rounds <<<"$(ratios insert 4)"
+# the attached table against the one with the same columns, round by round
+read -r -a with_columns <<<"${TPS[insert,4]}"
+read -r -a attached <<<"${TPS[insert,1]}"
+over_columns=()
+for ((k = 0; k < ${#attached[@]}; k++)); do
+	over_columns+=("$(ratio "${attached[$k]}" "${with_columns[$k]}")")
+done
 summary "f oltp" "INSERT, 4 clients, unattached" "$plain tps" "1.00x" "median of the rounds"
 summary "f oltp" "INSERT, 4 clients, attached" "$att tps" "${att_ratio}x" "rounds $att_rounds; +$extra_att us an insert; goal 0.90x"
 summary "f oltp" "INSERT, 4 clients, PL/pgSQL" "$ref tps" "${ref_ratio}x" "rounds $ref_rounds; +$extra_ref us an insert"
 summary "f oltp" "INSERT, 4 clients, shape, no triggers" "$(median_of ${TPS[insert,3]}) tps" "${shape_ratio}x" \
 	"rounds $shape_rounds; the indexes and generated columns alone"
+summary "f oltp" "INSERT, 4 clients, the added columns alone" "$(median_of ${TPS[insert,4]}) tps" \
+	"${columns_ratio}x" "rounds $columns_rounds; attached / this: $(median_of "${over_columns[@]}")x (${over_columns[*]})"
 summary "f oltp" "contention, 8 clients, attached" "$(median_of ${TPS[contention,1]}) tps" "${hot_ratio}x" \
 	"rounds $hot_rounds; failed: $(sum "${FAILED[contention,1]}") (unattached $(sum "${FAILED[contention,0]}")); goal 0.70x"
 summary "f oltp" "contention, 8 clients, PL/pgSQL" "$(median_of ${TPS[contention,2]}) tps" "${hotref_ratio}x" \
