@@ -15,7 +15,8 @@
 # single-user mode under callgrind, once N1 and once N2 of them; one
 # insert's instructions are the difference over N2 - N1, so that start-up
 # and the first statement's caches drop out.  The extra instructions of the
-# attached insert are then split by the executor's steps that they run in.
+# attached insert are then split by layer (each table against the one
+# before it) and, in each layer, by the executor's steps they run in.
 # The section has a cluster of its own: single-user mode needs its data
 # directory to itself.  BENCH_KEEP_CALLGRIND=DIR keeps callgrind's files
 # there, for callgrind_annotate.
