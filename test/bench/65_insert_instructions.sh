@@ -6,7 +6,8 @@
 #   plain       the unattached table;
 #   columns     plus the columns that attaching adds (the state, the routed
 #               flag and the three STORED generated columns), no index, no
-#               trigger;
+#               trigger; beside it the same columns with the flags as plain
+#               booleans, to tell what being generated costs;
 #   shape       plus the extension's indexes, no trigger (the attached
 #               table's shape);
 #   attached    the attached table;
@@ -123,8 +124,8 @@ per_insert() {
 	echo $(((b - a) / (n2 - n1)))
 }
 
-tables=(bench.plain_deal bench.columns_deal bench.shape_deal crm.deal bench.ref_deal)
-labels=(unattached "+ the columns" "+ the indexes" attached PL/pgSQL)
+tables=(bench.plain_deal bench.plain_columns_deal bench.columns_deal bench.shape_deal crm.deal bench.ref_deal)
+labels=(unattached "(+ plain columns)" "+ the columns" "+ the indexes" attached PL/pgSQL)
 for t in "${tables[@]}"; do
 	files[$t,1]=$(count "$t" $n1)
 	files[$t,2]=$(count "$t" $n2)
@@ -161,8 +162,9 @@ statement=$(extra bench.shape_deal crm.deal ExecBSInsertTriggers AfterTriggerEnd
 commit=$(extra bench.shape_deal crm.deal CommitTransactionCommand)
 echo "   the attached insert's $((columns + indexes + triggers)) extra instructions:"
 ((row > 0)) || echo "   (no instructions found in the executor's steps: callgrind_annotate needs the server's symbols)"
-printf '   %-32s %7d  (generated columns %d, parse and plan %d)\n' \
-	"the columns that attaching adds" "$columns" "$generated" "$planned"
+printf '   %-32s %7d  (generated columns %d, parse and plan %d; as plain columns %d)\n' \
+	"the columns that attaching adds" "$columns" "$generated" "$planned" \
+	"$(extra bench.plain_deal bench.plain_columns_deal)"
 printf '   %-32s %7d  (opening them %d, preparing their predicates %d, entries %d)\n' \
 	"the extension's indexes" "$indexes" "$opened" "$prepared" "$entries"
 printf '   %-32s %7d  (row trigger %d, statement triggers %d, commit %d)\n' \

@@ -5,6 +5,9 @@
 --   crm.deal            attached (and crm.lead);
 --   bench.columns_deal  the attached table's columns, without its indexes
 --                       and triggers;
+--   bench.plain_columns_deal  the same columns, none of them generated (the
+--                       flags as plain booleans, as a trigger would write
+--                       them);
 --   bench.shape_deal    its columns and indexes, without its triggers (its
 --                       inserted rows have no state, so every won one enters
 --                       the won indexes: it costs a little more than the
@@ -30,6 +33,14 @@ alter table bench.columns_deal add primary key (id);
 create index on bench.columns_deal (contact_id);
 create index on bench.columns_deal (company_id);
 create index on bench.columns_deal (lead_id);
+create table bench.plain_columns_deal (like bench.plain_deal including all);
+alter table bench.plain_columns_deal add returning_state text, add returning_routed boolean,
+	add is_new boolean, add is_repeat boolean, add is_repeated_inquiry boolean;
+insert into bench.plain_columns_deal (id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id,
+		created_at, returning_state, is_new, is_repeat, is_repeated_inquiry)
+	select id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id, created_at, returning_state,
+		is_new, is_repeat, is_repeated_inquiry
+	from crm.deal;
 create table bench.shape_deal (like crm.deal including all);
 insert into bench.columns_deal (id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id,
 		created_at, returning_state)
