@@ -33,23 +33,21 @@ alter table bench.columns_deal add primary key (id);
 create index on bench.columns_deal (contact_id);
 create index on bench.columns_deal (company_id);
 create index on bench.columns_deal (lead_id);
-create table bench.plain_columns_deal (like bench.plain_deal including all);
-alter table bench.plain_columns_deal add returning_state text, add returning_routed boolean,
-	add is_new boolean, add is_repeat boolean, add is_repeated_inquiry boolean;
-insert into bench.plain_columns_deal (id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id,
-		created_at, returning_state, is_new, is_repeat, is_repeated_inquiry)
-	select id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id, created_at, returning_state,
-		is_new, is_repeat, is_repeated_inquiry
-	from crm.deal;
-create table bench.shape_deal (like crm.deal including all);
 insert into bench.columns_deal (id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id,
 		created_at, returning_state)
 	select id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id, created_at, returning_state
 	from crm.deal;
+
+create table bench.plain_columns_deal (like bench.plain_deal including all);
+alter table bench.plain_columns_deal add returning_state text, add returning_routed boolean,
+	add is_new boolean, add is_repeat boolean, add is_repeated_inquiry boolean;
+insert into bench.plain_columns_deal select * from bench.columns_deal;
+
+create table bench.shape_deal (like crm.deal including all);
 insert into bench.shape_deal (id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id,
 		created_at, returning_state)
 	select id, title, stage, pipeline_id, amount, contact_id, company_id, lead_id, created_at, returning_state
-	from crm.deal;
+	from bench.columns_deal;
 
 \i test/bench/reference_tables.sql
 \o
